@@ -1,0 +1,19 @@
+import { createHash } from "node:crypto";
+
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/**
+ * Canonical form of regulatory text: what is left when cosmetic differences
+ * (whitespace, line breaks, no-break and other typographic spaces, Unicode
+ * composition) are taken out. Entity encoding is already resolved by the XML
+ * parser. Quotes and dashes are kept: in legal text they can carry meaning.
+ */
+export function normalizeText(text: string): string {
+  return text
+    .normalize("NFC")
+    .replace(/[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}

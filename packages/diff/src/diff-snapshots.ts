@@ -1,0 +1,251 @@
+import type { Jurisdiction } from "@regwatch/core/jurisdictions";
+import type {
+  ChangeKind,
+  ChangeOrigin,
+  ChangeRecord,
+  Entry,
+  Provenance,
+  RegDocument,
+} from "@regwatch/core/schemas";
+import {
+  mergeTechnologies,
+  type TechnologyId,
+  technologiesForKey,
+  wassenaarCategoryOf,
+} from "@regwatch/core/taxonomy";
+import { sha256Hex } from "@regwatch/core/text";
+import { documentHash, entryHash } from "./entry-hash.ts";
+import { wordDiff } from "./word-diff.ts";
+
+/** Everything a record needs that is not in the entries themselves: who, when, from which bytes. */
+export interface RecordContext {
+  source: { id: string; jurisdiction: Jurisdiction };
+  detectedAt: string;
+  provenance: Provenance;
+  origin: ChangeOrigin;
+  url: string | null;
+  citation: string | null;
+  publishedAt: string | null;
+  /** Default effective date when an entry does not carry its own. */
+  effectiveAt: string | null;
+  /** Documents published before this date (YYYY-MM-DD) are recorded but not alerted. */
+  alertSince?: string | null;
+}
+
+/** An entry as it stands in the store: with the hash it was compared by. */
+export type StoredEntry = Entry & { hash: string };
+
+function recordId(ctx: RecordContext, kind: ChangeKind, subject: string, stage: string | null): string {
+  return sha256Hex(
+    `${ctx.source.id}\u0000${ctx.provenance.artifactSha256}\u0000${kind}\u0000${subject}\u0000${stage ?? ""}`,
+  ).slice(0, 32);
+}
+
+function technologiesOf(...entries: (Entry | undefined)[]): TechnologyId[] {
+  return mergeTechnologies(
+    ...entries.flatMap((e) =>
+      e ? [technologiesForKey(e.key), (e.data?.technologies as TechnologyId[]) ?? []] : [],
+    ),
+  );
+}
+
+function countriesOf(...entries: (Entry | undefined)[]): string[] {
+  return [...new Set(entries.flatMap((e) => (e?.data?.countries as string[]) ?? []))].sort();
+}
+
+function summary(entry: Entry): string {
+  const text = entry.heading ?? entry.text;
+  return text.length > 140 ? `${text.slice(0, 139).trimEnd()}…` : text;
+}
+
+/** "3B001 gained paragraph c.1.a", "5506: paragraph (2)(c)(iii) modified", "3B904 added". */
+function listTitle(kind: ChangeKind, entry: Entry, root: string): string {
+  const part =
+    entry.key.startsWith(root) && entry.key !== root ? entry.key.slice(root.length).replace(/^\./, "") : null;
+  const what = summary(entry);
+  if (!part)
+    return `${entry.key} ${kind === "added" ? "added" : kind === "removed" ? "removed" : "modified"}: ${what}`;
+  const verb = kind === "added" ? "gained" : kind === "removed" ? "lost" : "changed";
+  return `${root} ${verb} paragraph ${part}: ${what}`;
+}
+
+function rootOf(key: string, byKey: Map<string, Entry>, fallback: Map<string, Entry>): string {
+  let current = byKey.get(key) ?? fallback.get(key);
+  let root = key;
+  const seen = new Set<string>();
+  while (current?.parentKey && !seen.has(current.parentKey)) {
+    seen.add(current.parentKey);
+    root = current.parentKey;
+    current = byKey.get(root) ?? fallback.get(root);
+  }
+  return root;
+}
+
+function inForce(entry: Entry | undefined): string | null {
+  const v = entry?.data?.inForce;
+  return typeof v === "string" ? v : null;
+}
+
+/**
+ * Entry-level diff of two versions of a control list. Entries are compared by
+ * content hash first; only entries whose hash moved are word-diffed. Order
+ * and position never matter. A null `previous` is a first run: nothing to
+ * report, the caller stores the baseline.
+ */
+export function diffLists(
+  previous: readonly StoredEntry[] | null,
+  next: readonly Entry[],
+  ctx: RecordContext,
+): ChangeRecord[] {
+  if (!previous) return [];
+  const before = new Map<string, StoredEntry>(previous.map((e) => [e.key, e]));
+  const after = new Map<string, Entry>(next.map((e) => [e.key, e]));
+  const records: ChangeRecord[] = [];
+  const make = (kind: ChangeKind, old: Entry | undefined, now: Entry | undefined): ChangeRecord => {
+    const entry = (now ?? old)!;
+    const root = rootOf(entry.key, now ? after : before, now ? before : after);
+    return {
+      id: recordId(ctx, kind, entry.key, null),
+      source: ctx.source.id,
+      jurisdiction: ctx.source.jurisdiction,
+      kind,
+      subject: entry.key,
+      title: listTitle(kind, entry, root),
+      before: old ? old.text : null,
+      after: now ? now.text : null,
+      technologies: technologiesOf(old, now),
+      countries: countriesOf(old, now),
+      publishedAt: ctx.publishedAt,
+      effectiveAt: (kind === "removed" ? null : inForce(now)) ?? ctx.effectiveAt,
+      detectedAt: ctx.detectedAt,
+      url: ctx.url,
+      citation: ctx.citation,
+      provenance: ctx.provenance,
+      origin: ctx.origin,
+      alert: ctx.origin === "regulatory",
+      wassenaarCategory: wassenaarCategoryOf(entry.key),
+      stage: null,
+      diff: old && now ? wordDiff(headed(old), headed(now)) : null,
+    };
+  };
+  for (const entry of next) {
+    const old = before.get(entry.key);
+    if (!old) records.push(make("added", undefined, entry));
+    else if (old.hash !== entryHash(entry)) records.push(make("modified", old, entry));
+  }
+  for (const old of previous) {
+    if (!after.has(old.key)) records.push(make("removed", old, undefined));
+  }
+  return records;
+}
+
+function headed(entry: Entry): string {
+  return entry.heading ? `${entry.heading}\n${entry.text}` : entry.text;
+}
+
+/** What the store remembers of a document: enough to tell new from amended from promoted. */
+export interface StoredDocument {
+  id: string;
+  hash: string;
+  stage: RegDocument["stage"];
+  text: string;
+}
+
+export function documentText(doc: RegDocument): string {
+  return [
+    doc.title,
+    doc.type ? `Type: ${doc.type}` : null,
+    doc.citation ? `Citation: ${doc.citation}` : null,
+    doc.publishedAt ? `Published: ${doc.publishedAt}` : null,
+    doc.effectiveAt ? `Effective: ${doc.effectiveAt}` : null,
+    doc.cfrReferences.length ? `CFR: ${doc.cfrReferences.join("; ")}` : null,
+    doc.abstract,
+  ]
+    .filter(Boolean)
+    .join("\n");
+}
+
+/**
+ * New documents become `published` records. A document first seen on public
+ * inspection and later published is one lineage: the later record is kept
+ * (with its citation) but not alerted again. A document whose substance moved
+ * (corrected date, new abstract) is `modified`.
+ */
+export function diffDocuments(
+  previous: ReadonlyMap<string, StoredDocument>,
+  next: readonly RegDocument[],
+  ctx: RecordContext,
+): ChangeRecord[] {
+  const records: ChangeRecord[] = [];
+  for (const doc of next) {
+    const old = previous.get(doc.id);
+    const hash = documentHash(doc);
+    if (old && old.hash === hash) continue;
+    if (old && old.stage === "published" && doc.stage === "public-inspection") continue;
+    const promoted = old?.stage === "public-inspection" && doc.stage === "published";
+    const kind: ChangeKind = !old || promoted ? "published" : "modified";
+    const recent = !ctx.alertSince || (doc.publishedAt ?? "9999-12-31") >= ctx.alertSince;
+    const text = documentText(doc);
+    const prefix =
+      doc.stage === "public-inspection" ? "On public inspection: " : kind === "modified" ? "Amended: " : "";
+    records.push({
+      id: recordId(ctx, kind, doc.id, doc.stage),
+      source: ctx.source.id,
+      jurisdiction: ctx.source.jurisdiction,
+      kind,
+      subject: doc.id,
+      title: `${prefix}${doc.title}`,
+      before: old ? old.text : null,
+      after: text,
+      technologies: mergeTechnologies(doc.technologies),
+      countries: [...doc.countries].sort(),
+      publishedAt: doc.publishedAt,
+      effectiveAt: doc.effectiveAt,
+      detectedAt: ctx.detectedAt,
+      url: doc.url,
+      citation: doc.citation,
+      provenance: ctx.provenance,
+      origin: ctx.origin,
+      alert: ctx.origin === "regulatory" && recent && !promoted,
+      wassenaarCategory: null,
+      stage: doc.stage,
+      diff: old ? wordDiff(old.text, text) : null,
+    });
+  }
+  return records;
+}
+
+/** A watched page: one record when the text of the selected region moved. */
+export function diffPages(
+  previous: string | null,
+  next: string,
+  ctx: RecordContext,
+  subject: string,
+): ChangeRecord[] {
+  if (previous === null || previous === next) return [];
+  return [
+    {
+      id: recordId(ctx, "modified", subject, null),
+      source: ctx.source.id,
+      jurisdiction: ctx.source.jurisdiction,
+      kind: "modified",
+      subject,
+      title: `Page changed: ${subject}`,
+      before: previous,
+      after: next,
+      technologies: [],
+      countries: [],
+      publishedAt: ctx.publishedAt,
+      effectiveAt: ctx.effectiveAt,
+      detectedAt: ctx.detectedAt,
+      url: ctx.url,
+      citation: ctx.citation,
+      provenance: ctx.provenance,
+      origin: ctx.origin,
+      alert: ctx.origin === "regulatory",
+      wassenaarCategory: null,
+      stage: null,
+      diff: wordDiff(previous, next),
+    },
+  ];
+}

@@ -1,0 +1,285 @@
+import { decodeText } from "@regwatch/core/encoding";
+import { SourceShapeChangedError } from "@regwatch/core/errors";
+import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
+import { normalizeText } from "@regwatch/core/text";
+import type { ParseInput } from "../../define-source.ts";
+import { tagEntries } from "../../tag-entries.ts";
+import {
+  childElements,
+  firstChild,
+  parseXml,
+  textOf,
+  type XmlElement,
+  type XmlNode,
+} from "../../xml/parse-xml.ts";
+
+export const PARSER_VERSION = "ca.export-control-list/1";
+
+// Children a provision may carry. Anything else is reported, never dropped silently.
+const PROVISION_PARTS = new Set(["Label", "Text", "Provision", "HistoricalNote", "Footnote", "MarginalNote"]);
+const SECTION_PARTS = new Set([
+  "Label",
+  "Text",
+  "Definition",
+  "Paragraph",
+  "Subparagraph",
+  "Clause",
+  "HistoricalNote",
+  "Footnote",
+  "MarginalNote",
+  "Subsection",
+]);
+
+/**
+ * Inline markup to plain text. Superscripts keep a caret ("10^-3") so that
+ * exponents do not run into their base; footnote markers are not text.
+ */
+function inlineText(node: XmlNode): string {
+  if (typeof node === "string") return node;
+  if (node.name === "FootnoteRef") return "";
+  if (node.name === "Sup") return `^${textOf(node)}`;
+  let out = "";
+  for (const c of node.children) out += inlineText(c);
+  return out;
+}
+
+function ownText(el: XmlElement, parts: Set<string>, warnings: string[], where: string): string {
+  const pieces: string[] = [];
+  for (const c of el.children) {
+    if (typeof c === "string") {
+      if (c.trim()) pieces.push(c);
+      continue;
+    }
+    if (c.name === "Text") pieces.push(inlineText(c));
+    else if (!parts.has(c.name)) warnings.push(`${where}: unexpected <${c.name}> kept out of the entry`);
+  }
+  return normalizeText(pieces.join(" "));
+}
+
+function labelOf(el: XmlElement): string | null {
+  const label = firstChild(el, "Label");
+  return label ? normalizeText(textOf(label)) : null;
+}
+
+function dateOf(el: XmlElement | undefined): string | null {
+  if (!el) return null;
+  const date = firstChild(el, "Date") ?? el;
+  const y = firstChild(date, "YYYY");
+  const m = firstChild(date, "MM");
+  const d = firstChild(date, "DD");
+  if (!y || !m || !d) return null;
+  return `${textOf(y).trim()}-${textOf(m).trim().padStart(2, "0")}-${textOf(d).trim().padStart(2, "0")}`;
+}
+
+function lims(el: XmlElement, name: string): string | null {
+  return el.attrs[`lims:${name}`] ?? null;
+}
+
+interface Walk {
+  entries: Entry[];
+  seen: Set<string>;
+  warnings: string[];
+}
+
+function push(walk: Walk, entry: Entry): void {
+  if (walk.seen.has(entry.key)) {
+    walk.warnings.push(`duplicate entry key ${entry.key}; later one kept as ${entry.key}#2`);
+    entry = { ...entry, key: `${entry.key}#2` };
+  }
+  walk.seen.add(entry.key);
+  walk.entries.push(entry);
+}
+
+function entryData(el: XmlElement, context: string | null): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  const inForce = lims(el, "inforce-start-date");
+  if (inForce) data.inForce = inForce;
+  const amended = lims(el, "lastAmendedDate");
+  if (amended) data.lastAmended = amended;
+  if (context) data.context = context;
+  return data;
+}
+
+function walkProvision(
+  el: XmlElement,
+  key: string,
+  parentKey: string | null,
+  context: string | null,
+  walk: Walk,
+) {
+  let text = ownText(el, PROVISION_PARTS, walk.warnings, key);
+  const children = childElements(el).filter((c) => c.name === "Provision");
+  const isNote = labelOf(el) === null && /^NOTES?$/i.test(text);
+  // Unlabelled text inside a note block continues the note.
+  if (isNote) {
+    for (const c of children)
+      if (!labelOf(c)) text = `${text} ${ownText(c, PROVISION_PARTS, walk.warnings, key)}`;
+  }
+  push(walk, { key, parentKey, heading: null, text, data: entryData(el, context) });
+  let unlabelled = 0;
+  for (const child of children) {
+    const label = labelOf(child);
+    if (isNote && !label) continue;
+    let childKey: string;
+    if (label) childKey = isNote ? `${key}.${label}` : `${key}${label}`;
+    else if (/^NOTES?$/i.test(ownText(child, PROVISION_PARTS, [], key))) childKey = `${key}.note`;
+    // An unlabelled continuation paragraph inside an item: keyed by position.
+    else childKey = `${key}.p${++unlabelled}`;
+    walkProvision(child, childKey, key, context, walk);
+  }
+}
+
+function walkSection(el: XmlElement, key: string, parentKey: string | null, walk: Walk) {
+  push(walk, {
+    key,
+    parentKey,
+    heading: null,
+    text: ownText(el, SECTION_PARTS, walk.warnings, key),
+    data: entryData(el, null),
+  });
+  for (const child of childElements(el)) {
+    if (child.name === "Definition") {
+      const term = firstChild(firstChild(child, "Text") ?? child, "DefinedTermEn");
+      const name = term ? normalizeText(textOf(term)) : null;
+      if (!name) {
+        walk.warnings.push(`${key}: definition without an English defined term`);
+        continue;
+      }
+      walkSection(child, `${key}:${name}`, key, walk);
+    } else if (["Paragraph", "Subparagraph", "Clause", "Subsection"].includes(child.name)) {
+      const label = labelOf(child);
+      if (!label) {
+        walk.warnings.push(`${key}: <${child.name}> without a label`);
+        continue;
+      }
+      walkSection(child, `${key}${label}`, key, walk);
+    }
+  }
+}
+
+/**
+ * Canada's Export Control List (SOR/89-202) in Justice Laws XML. Entries are
+ * the schedule's items keyed by their labels ("5506", "5506(2)(a)(i)",
+ * "3-01(1)"), provisions directly under a group heading keyed by the group
+ * ("group-1", "group-2(b)(ii)"), notes under an item as "<item>.note" and
+ * "<item>.note.1", and the body's sections ("s.2(a)",
+ * "s.1:Guide"). lims:id / lims:fid attributes are ignored: they churn between
+ * consolidations without any change in the law.
+ */
+export function parseExportControlList(input: ParseInput): ListSnapshot {
+  const { text } = decodeText(input.body, input.contentType);
+  const root = parseXml(text, { fileName: input.url ?? undefined });
+  if (root.name !== "Regulation") {
+    throw new SourceShapeChangedError(`expected a Justice Laws <Regulation>, found <${root.name}>`);
+  }
+  const identification = firstChild(root, "Identification");
+  const instrument = identification
+    ? normalizeText(textOf(firstChild(identification, "InstrumentNumber") ?? ""))
+    : "";
+  if (!/^SOR\/89-202$/.test(instrument)) {
+    throw new SourceShapeChangedError(`expected SOR/89-202, found "${instrument || "no instrument number"}"`);
+  }
+
+  const walk: Walk = { entries: [], seen: new Set(), warnings: [] };
+  const body = firstChild(root, "Body");
+  if (!body) throw new SourceShapeChangedError("no <Body> in the regulation");
+  for (const child of childElements(body)) {
+    if (child.name === "Section") {
+      const label = labelOf(child);
+      if (label) walkSection(child, `s.${label}`, null, walk);
+      else walk.warnings.push("section without a label");
+    } else if (child.name !== "Heading") {
+      walk.warnings.push(`body: unexpected <${child.name}>`);
+    }
+  }
+
+  const pending: string[] = [];
+  let scheduleSeen = false;
+  for (const schedule of childElements(root).filter((c) => c.name === "Schedule")) {
+    const formHeading = firstChild(schedule, "ScheduleFormHeading");
+    // Amendments enacted but not yet in force are published as a second schedule.
+    // They are not the list; record them as an early warning.
+    if (formHeading?.attrs.type === "amending" || schedule.attrs.id === "NifProvs") {
+      for (const h of childElements(schedule).flatMap((p) => childElements(p))) {
+        const title = firstChild(firstChild(h, "Heading") ?? h, "TitleText");
+        if (title) pending.push(normalizeText(textOf(title)).replace(/^—\s*/, ""));
+      }
+      continue;
+    }
+    scheduleSeen = true;
+    let group: string | null = null;
+    let groupTitle = "";
+    let subheading = "";
+    const unlabelledInGroup = new Map<string, number>();
+    for (const child of childElements(schedule)) {
+      if (child.name === "Heading") {
+        const label = labelOf(child);
+        const title = normalizeText(textOf(firstChild(child, "TitleText") ?? ""));
+        const groupMatch = label ? /^GROUP\s+(\d+)$/i.exec(label) : null;
+        if (groupMatch) {
+          group = groupMatch[1] ?? null;
+          groupTitle = title;
+          subheading = "";
+        } else {
+          subheading = title;
+        }
+        continue;
+      }
+      if (child.name === "Provision") {
+        const context = [
+          group ? `Group ${group}${groupTitle ? ` — ${groupTitle}` : ""}` : null,
+          subheading || null,
+        ]
+          .filter(Boolean)
+          .join(" › ");
+        const label = labelOf(child);
+        if (label) {
+          walkProvision(child, label, null, context || null, walk);
+        } else {
+          if (!group) {
+            walk.warnings.push("unlabelled provision before any group heading");
+            continue;
+          }
+          const n = (unlabelledInGroup.get(group) ?? 0) + 1;
+          unlabelledInGroup.set(group, n);
+          walkProvision(
+            child,
+            n === 1 ? `group-${group}` : `group-${group}.p${n}`,
+            null,
+            context || null,
+            walk,
+          );
+        }
+        continue;
+      }
+      if (!["ScheduleFormHeading", "HistoricalNote"].includes(child.name)) {
+        walk.warnings.push(`schedule: unexpected <${child.name}>`);
+      }
+    }
+  }
+  if (!scheduleSeen) throw new SourceShapeChangedError("no schedule (the list itself) in the regulation");
+
+  const amendments = childElements(
+    firstChild(root, "RecentAmendments") ?? { name: "", attrs: {}, children: [] },
+  ).map((a) => ({
+    citation: normalizeText(textOf(firstChild(a, "AmendmentCitation") ?? "")),
+    date: normalizeText(textOf(firstChild(a, "AmendmentDate") ?? "")),
+  }));
+
+  tagEntries(walk.entries);
+  return {
+    source: "ca.export-control-list",
+    kind: "list",
+    meta: {
+      instrument,
+      pointInTime: lims(root, "pit-date"),
+      lastAmended: lims(root, "lastAmendedDate"),
+      currentTo: lims(root, "current-date"),
+      consolidatedOn: dateOf(firstChild(identification ?? root, "ConsolidationDate")),
+      recentAmendments: amendments,
+      pendingAmendments: pending,
+    },
+    warnings: walk.warnings,
+    entries: walk.entries,
+  };
+}

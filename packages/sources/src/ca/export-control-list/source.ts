@@ -1,0 +1,31 @@
+import { defineSource } from "../../define-source.ts";
+import { PARSER_VERSION, parseExportControlList } from "./parse.ts";
+
+export const EXPORT_CONTROL_LIST_URL = "https://laws-lois.justice.gc.ca/eng/XML/SOR-89-202.xml";
+
+export const caExportControlList = defineSource({
+  id: "ca.export-control-list",
+  jurisdiction: "CA",
+  kind: "list",
+  title: "Export Control List (SOR/89-202)",
+  publisher: "Department of Justice Canada (Justice Laws)",
+  officialUrl: "https://laws-lois.justice.gc.ca/eng/regulations/SOR-89-202/",
+  // Justice Laws republishes consolidations on business days; twice a day catches one within hours.
+  schedule: "17 6,18 * * *",
+  expectations: {
+    // 2021–2025 consolidations hold 193–332 entries; far fewer means a broken page, not a repeal.
+    minEntries: 120,
+    maxEntries: 3000,
+    // No consolidation so far removed more than a handful of provisions.
+    maxRemovedShare: 0.2,
+    requiredFields: ["key"],
+  },
+  parserVersion: PARSER_VERSION,
+  parse: parseExportControlList,
+  async fetch(ctx) {
+    // Justice Laws publishes only the current consolidation as XML: one
+    // conditional GET, and a 304 means nothing to do.
+    const response = await ctx.http.get(EXPORT_CONTROL_LIST_URL);
+    return { artifacts: response.notModified ? [] : [{ response }], state: ctx.state };
+  },
+});

@@ -1,0 +1,72 @@
+import type { BrowserClient, HttpClient, HttpResponse, Logger } from "@regwatch/core/http";
+import type { Jurisdiction } from "@regwatch/core/jurisdictions";
+import type { Expectations, Snapshot, SourceKind } from "@regwatch/core/schemas";
+
+/** What a parser is given: the bytes as fetched, and what the server said about them. */
+export interface ParseInput {
+  body: Uint8Array;
+  contentType?: string | null;
+  url?: string | null;
+}
+
+/** One fetched body the pipeline should archive, parse and diff, in order. */
+export interface FetchedArtifact {
+  response: HttpResponse;
+  /** The moment this version of the source took effect or was published, when the source says (backfill). */
+  asOf?: string;
+}
+
+export interface FetchResult {
+  artifacts: FetchedArtifact[];
+  /** Cursor to hand to the next run's fetch (for example the newest eCFR version date). */
+  state: Record<string, unknown>;
+}
+
+export interface SourceContext {
+  http: HttpClient;
+  /** Present only for sources that declare `needsBrowser`. */
+  browser?: BrowserClient;
+  log: Logger;
+  /** The run's clock: "now" for every decision a source makes. */
+  now: Date;
+  /** The cursor this source returned last time ({} on a first run). */
+  state: Record<string, unknown>;
+}
+
+export interface BackfillStep {
+  artifact: FetchedArtifact;
+  /** Position for progress output. */
+  index: number;
+  total: number;
+  /** Cursor to keep once this step is stored, so a later `run` carries on from here. */
+  state?: Record<string, unknown>;
+}
+
+export interface SourceDefinition {
+  id: string;
+  jurisdiction: Jurisdiction;
+  kind: SourceKind;
+  title: string;
+  publisher: string;
+  officialUrl: string;
+  /** Cron expression in UTC; the scheduler issue will honour it. */
+  schedule: string;
+  expectations: Expectations;
+  /** Bump whenever parse output can change for the same bytes. */
+  parserVersion: string;
+  needsBrowser?: boolean;
+  /** For documents: how old (days, by publication date) a new document may be and still be alerted. */
+  alertWindowDays?: number;
+  parse(input: ParseInput): Snapshot;
+  fetch(ctx: SourceContext): Promise<FetchResult>;
+  /** Walk the official history oldest first. Absent when the publisher keeps no history. */
+  backfill?(ctx: SourceContext, since: string): AsyncIterable<BackfillStep>;
+}
+
+export function defineSource<T extends SourceDefinition>(definition: T): T {
+  const { minEntries, maxEntries, maxRemovedShare } = definition.expectations;
+  if (minEntries > maxEntries || maxRemovedShare < 0 || maxRemovedShare > 1) {
+    throw new Error(`source ${definition.id}: inconsistent expectations`);
+  }
+  return definition;
+}

@@ -1,0 +1,280 @@
+import { decodeText } from "@regwatch/core/encoding";
+import { SourceShapeChangedError } from "@regwatch/core/errors";
+import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
+import { normalizeText } from "@regwatch/core/text";
+import type { ParseInput } from "../../define-source.ts";
+import { tagEntries } from "../../tag-entries.ts";
+import { childElements, parseXml, textOf, type XmlElement } from "../../xml/parse-xml.ts";
+
+export const PARSER_VERSION = "us.ecfr.ccl/1";
+
+const SUPPLEMENT = /^Supplement No\.\s*1 to Part 774$/i;
+const ECCN_LINE = /^([0-9][A-E][0-9]{3})(?![0-9A-Za-z])\s*(.*)$/s;
+// "Reason for Control: NS, RS, AT", "LVS: $500", "Related Controls: …" — labelled
+// lines of an ECCN's licence requirements and list of items controlled.
+const LABELLED_LINE =
+  /^(Reason for Control|Control\(s\)|License Requirement Notes?|List Based License Exceptions[^:]*|LVS|GBS|CIV|STA|IEC|ACA|ENC|TSR|NAC\/ACE|Special Conditions for STA|Unit|Related Controls|Related Definitions|Items)\s*:\s*(.*)$/s;
+const CATEGORY_HEADING = /^Category\s+(\d)\b/i;
+// Elements that only hold other blocks: walk through them.
+const CONTAINERS = new Set(["EXTRACT", "NOTE", "NOTES", "DIV", "SECTION", "APPENDIX", "GPH", "SIG", "STARS"]);
+const HEADINGS = new Set(["HEAD", "HD1", "HD2", "HD3", "HD4", "HED"]);
+const BLOCKS = new Set(["P", "FP", "FP-1", "FP-2", "FP1-2", "FP-DASH", "PSPACE"]);
+
+/**
+ * "a.4.b" from "a.4.b. Equipment designed …": paragraph designators alternate
+ * lower-case letters and numbers, starting with a letter. A bare number at
+ * the start ("1. The 'Minimum Resolvable Feature size' …") is a numbered note.
+ */
+function designatorOf(text: string): { designator: string; rest: string } | null {
+  const m = /^([a-z](?:\.[0-9a-z]{1,3})*)\.(?:\s+|$)(.*)$/s.exec(text);
+  if (!m?.[1]) return null;
+  const parts = m[1].split(".");
+  for (let i = 0; i < parts.length; i++) {
+    const isLetter = /^[a-z]$/.test(parts[i]!);
+    const isNumber = /^[0-9]{1,3}$/.test(parts[i]!);
+    if (i % 2 === 0 ? !isLetter : !isNumber) return null;
+  }
+  return { designator: m[1], rest: m[2] ?? "" };
+}
+
+function tableLines(table: XmlElement): string[] {
+  const lines: string[] = [];
+  const walkRows = (el: XmlElement) => {
+    for (const c of childElements(el)) {
+      if (c.name === "TR" || c.name === "ROW") {
+        const cells = childElements(c).map((cell) => normalizeText(textOf(cell)));
+        if (cells.some(Boolean)) lines.push(cells.join(" | "));
+      } else walkRows(c);
+    }
+  };
+  walkRows(table);
+  return lines;
+}
+
+function succ(part: string): string {
+  return /^[0-9]+$/.test(part) ? String(Number(part) + 1) : String.fromCharCode(part.charCodeAt(0) + 1);
+}
+
+function after(a: string, b: string): boolean {
+  return /^[0-9]+$/.test(a) ? Number(b) > Number(a) : b > a;
+}
+
+/**
+ * Whether `next` can continue a paragraph sequence after `last`: a child of
+ * it (a.1 after a; a skipped or lost first child is tolerated), or a later
+ * sibling at any level (a.2 or b after a.1).
+ */
+export function continuesParagraphs(last: string, next: string): boolean {
+  const c = next.split(".");
+  const l = last.split(".");
+  if (c.length === l.length + 1) return next.startsWith(`${last}.`);
+  if (c.length > l.length) return false;
+  for (let i = 0; i < c.length - 1; i++) if (c[i] !== l[i]) return false;
+  return after(l[c.length - 1]!, c[c.length - 1]!);
+}
+
+/** Whether `next` continues a note's own lettered list: the very next item at the same level, or its first child. */
+export function continuesNoteList(last: string, next: string): boolean {
+  if (next === `${last}.a` || next === `${last}.1`) return true;
+  const c = next.split(".");
+  const l = last.split(".");
+  if (c.length !== l.length) return false;
+  for (let i = 0; i < c.length - 1; i++) if (c[i] !== l[i]) return false;
+  return succ(l[l.length - 1]!) === c[c.length - 1];
+}
+
+interface Builder {
+  entries: Entry[];
+  byKey: Map<string, Entry>;
+  warnings: string[];
+  eccn: Entry | null;
+  paragraph: Entry | null;
+  /** Designator of the last real paragraph of the current ECCN. */
+  lastDesignator: string | null;
+  /** Designator of the last lettered line of a note's own list, while inside one. */
+  noteDesignator: string | null;
+  /** Depth of NOTE containers around the current block. */
+  inNote: number;
+  /** False between an ECCN's "License Requirements" heading and its list of items. */
+  inItems: boolean;
+  category: string | null;
+  texts: Map<Entry, string[]>;
+  fields: Map<Entry, Record<string, string>>;
+}
+
+function add(b: Builder, entry: Entry): Entry {
+  if (b.byKey.has(entry.key)) {
+    b.warnings.push(`${entry.key} appears twice; the second is kept as ${entry.key}#2`);
+    entry.key = `${entry.key}#2`;
+  }
+  b.entries.push(entry);
+  b.byKey.set(entry.key, entry);
+  b.texts.set(entry, []);
+  return entry;
+}
+
+function appendText(b: Builder, target: Entry, text: string) {
+  b.texts.get(target)!.push(text);
+}
+
+function parentOf(b: Builder, eccn: string, designator: string): string {
+  const parts = designator.split(".");
+  for (let n = parts.length - 1; n > 0; n--) {
+    const key = `${eccn}.${parts.slice(0, n).join(".")}`;
+    if (b.byKey.has(key)) return key;
+  }
+  return eccn;
+}
+
+function block(b: Builder, el: XmlElement) {
+  const text = normalizeText(textOf(el));
+  if (!text) return;
+  const eccnLine = el.name === "FP-2" || el.name === "FP1-2" ? ECCN_LINE.exec(text) : null;
+  if (eccnLine?.[1]) {
+    b.eccn = add(b, {
+      key: eccnLine[1],
+      parentKey: null,
+      heading: eccnLine[2] ?? "",
+      text: "",
+      data: b.category ? { category: b.category } : {},
+    });
+    b.fields.set(b.eccn, {});
+    b.paragraph = null;
+    b.lastDesignator = null;
+    b.noteDesignator = null;
+    b.inItems = true;
+    return;
+  }
+  if (!b.eccn) return; // Part-level prose before the first ECCN: not a list entry.
+  const labelled = LABELLED_LINE.exec(text);
+  if (labelled?.[1] && !b.paragraph) {
+    const [, label, value = ""] = labelled;
+    if (label === "Items") b.inItems = true;
+    if (label !== "Items" || value) {
+      b.fields.get(b.eccn)![label] = value;
+      appendText(b, b.eccn, `${label}: ${value}`);
+    }
+    return;
+  }
+  // Lettered lines before the list of items belong to licence requirement notes.
+  const d = el.name === "P" && b.inNote === 0 && b.inItems ? designatorOf(text) : null;
+  // Notes list their own cases as "a.", "b." in plain <P>s ("1A002 does not
+  // control: a. …; b. …"). A designator that does not continue the paragraph
+  // sequence starts such a list; the list goes on while its letters run in order.
+  if (d && b.noteDesignator !== null && continuesNoteList(b.noteDesignator, d.designator)) {
+    b.noteDesignator = d.designator;
+    appendText(b, b.paragraph ?? b.eccn, text);
+    return;
+  }
+  if (d && b.lastDesignator !== null && !continuesParagraphs(b.lastDesignator, d.designator)) {
+    b.noteDesignator = d.designator;
+    appendText(b, b.paragraph ?? b.eccn, text);
+    return;
+  }
+  if (d) {
+    b.lastDesignator = d.designator;
+    b.noteDesignator = null;
+    const key = `${b.eccn.key}.${d.designator}`;
+    b.paragraph = add(b, { key, parentKey: parentOf(b, b.eccn.key, d.designator), heading: null, text: "" });
+    appendText(b, b.paragraph, d.rest);
+    return;
+  }
+  // Numbered notes and unnumbered prose carry controlling language: keep them
+  // with the paragraph they follow (or the ECCN, before any paragraph).
+  appendText(b, b.paragraph ?? b.eccn, text);
+}
+
+function walk(b: Builder, el: XmlElement) {
+  for (const c of childElements(el)) {
+    if (HEADINGS.has(c.name)) {
+      const text = normalizeText(textOf(c));
+      const category = CATEGORY_HEADING.exec(text);
+      if (category?.[1]) {
+        b.category = category[1];
+        b.eccn = null;
+        b.paragraph = null;
+      }
+      if (b.eccn && /^License Requirements/i.test(text)) b.inItems = false;
+      if (b.eccn && /^List of Items Controlled/i.test(text)) b.inItems = true;
+      // Product-group and section headings are structure only.
+      continue;
+    }
+    if (c.name === "TABLE" || c.name === "GPOTABLE") {
+      if (b.eccn) for (const line of tableLines(c)) appendText(b, b.eccn, line);
+      continue;
+    }
+    if (BLOCKS.has(c.name)) {
+      block(b, c);
+      continue;
+    }
+    if (CONTAINERS.has(c.name)) {
+      const note = c.name === "NOTE" || c.name === "NOTES";
+      if (note) b.inNote++;
+      walk(b, c);
+      if (note) b.inNote--;
+      continue;
+    }
+    if (["CITA", "AUTH", "SOURCE", "EDNOTE", "PRTPAGE"].includes(c.name)) continue;
+    b.warnings.push(`unexpected <${c.name}>${b.eccn ? ` in ${b.eccn.key}` : ""}; its text was kept as prose`);
+    block(b, c);
+  }
+}
+
+function findSupplement(el: XmlElement): XmlElement | undefined {
+  for (const c of childElements(el)) {
+    if (/^DIV\d$/.test(c.name) && SUPPLEMENT.test((c.attrs.N ?? "").trim())) return c;
+    const found = findSupplement(c);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The Commerce Control List (Supplement No. 1 to 15 CFR Part 774) from eCFR
+ * versioner XML. One entry per ECCN ("3B001": heading, reasons for control,
+ * licence exceptions, country-chart rows, related controls) and one per
+ * lettered or numbered paragraph ("3B001.c.1.a"), each with its own text and
+ * the notes that follow it.
+ */
+export function parseCommerceControlList(input: ParseInput): ListSnapshot {
+  const { text } = decodeText(input.body, input.contentType);
+  const root = parseXml(text, { fileName: input.url ?? undefined });
+  const supplement = findSupplement(root);
+  if (!supplement) {
+    throw new SourceShapeChangedError(
+      `no <DIV9 N="Supplement No. 1 to Part 774"> in the document (root <${root.name}${root.attrs.N ? ` N="${root.attrs.N}"` : ""}>)`,
+    );
+  }
+  const b: Builder = {
+    entries: [],
+    byKey: new Map(),
+    warnings: [],
+    eccn: null,
+    paragraph: null,
+    lastDesignator: null,
+    noteDesignator: null,
+    inNote: 0,
+    inItems: true,
+    category: null,
+    texts: new Map(),
+    fields: new Map(),
+  };
+  walk(b, supplement);
+  for (const entry of b.entries) {
+    entry.text = b.texts.get(entry)!.join("\n");
+    const fields = b.fields.get(entry);
+    if (fields && Object.keys(fields).length) {
+      entry.data = { ...entry.data, ...fields };
+      if (fields["Reason for Control"]) entry.data.reasons = fields["Reason for Control"];
+    }
+  }
+  tagEntries(b.entries);
+  const versionDate = /\/full\/(\d{4}-\d{2}-\d{2})\//.exec(input.url ?? "")?.[1] ?? null;
+  return {
+    source: "us.ecfr.ccl",
+    kind: "list",
+    meta: { versionDate, eccns: b.entries.filter((e) => e.parentKey === null).length },
+    warnings: b.warnings,
+    entries: b.entries,
+  };
+}

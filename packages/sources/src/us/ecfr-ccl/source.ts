@@ -1,0 +1,96 @@
+import { decodeText } from "@regwatch/core/encoding";
+import { SourceShapeChangedError } from "@regwatch/core/errors";
+import type { HttpClient } from "@regwatch/core/http";
+import { defineSource } from "../../define-source.ts";
+import { PARSER_VERSION, parseCommerceControlList } from "./parse.ts";
+
+export const ECFR_ORIGIN = "https://www.ecfr.gov";
+export const VERSIONS_URL = `${ECFR_ORIGIN}/api/versioner/v1/versions/title-15.json?part=774`;
+export const fullXmlUrl = (date: string) =>
+  `${ECFR_ORIGIN}/api/versioner/v1/full/${date}/title-15.xml?part=774`;
+
+const SUPPLEMENT = /Supplement No\.\s*1 to Part 774/i;
+
+interface ContentVersion {
+  date: string;
+  issue_date?: string;
+  identifier?: string;
+  name?: string;
+  substantive?: boolean;
+  removed?: boolean;
+}
+
+/** Dates on which the CCL (Supp. No. 1 to Part 774) got a new version, oldest first. */
+export function cclVersionDates(body: Uint8Array): string[] {
+  let json: { content_versions?: ContentVersion[] };
+  try {
+    json = JSON.parse(decodeText(body, "application/json").text);
+  } catch (err) {
+    throw new SourceShapeChangedError(`eCFR versions response is not JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(json.content_versions)) {
+    throw new SourceShapeChangedError("eCFR versions response has no content_versions[]");
+  }
+  const dates = new Set<string>();
+  for (const v of json.content_versions) {
+    if (typeof v?.date !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(v.date)) continue;
+    // Versions of other sections of Part 774 do not move the CCL; when the
+    // identifier is missing, take the version rather than miss a change.
+    const about = `${v.identifier ?? ""} ${v.name ?? ""}`;
+    if (about.trim() && !SUPPLEMENT.test(about)) continue;
+    dates.add(v.date);
+  }
+  return [...dates].sort();
+}
+
+async function versionDates(http: HttpClient, conditional: boolean) {
+  const response = await http.get(VERSIONS_URL, { conditional });
+  return { response, dates: response.notModified ? null : cclVersionDates(response.body) };
+}
+
+export const usEcfrCcl = defineSource({
+  id: "us.ecfr.ccl",
+  jurisdiction: "US",
+  kind: "list",
+  title: "Commerce Control List (15 CFR 774, Supp. No. 1)",
+  publisher: "Office of the Federal Register / GPO (eCFR)",
+  officialUrl:
+    "https://www.ecfr.gov/current/title-15/subtitle-B/chapter-VII/subchapter-C/part-774/appendix-Supplement%20No.%201%20to%20Part%20774",
+  // eCFR updates daily on business days, trailing the Federal Register by 1–2 days.
+  schedule: "41 */6 * * *",
+  expectations: {
+    // About 640 ECCNs and 2,000–3,500 paragraphs; 400 would mean a truncated document.
+    minEntries: 400,
+    maxEntries: 20000,
+    maxRemovedShare: 0.15,
+    requiredFields: ["key"],
+  },
+  parserVersion: PARSER_VERSION,
+  parse: parseCommerceControlList,
+  async fetch(ctx) {
+    // Cheap probe first: the versions list. The full XML (2 MB) only when a
+    // version date appears that we have not processed.
+    const { dates } = await versionDates(ctx.http, true);
+    const seen = typeof ctx.state.lastVersionDate === "string" ? ctx.state.lastVersionDate : null;
+    if (dates === null) return { artifacts: [], state: ctx.state };
+    const newest = dates[dates.length - 1];
+    if (!newest) throw new SourceShapeChangedError("eCFR lists no version of Supplement No. 1 to Part 774");
+    if (seen && newest <= seen) return { artifacts: [], state: ctx.state };
+    const response = await ctx.http.get(fullXmlUrl(newest), { conditional: false });
+    return { artifacts: [{ response, asOf: newest }], state: { ...ctx.state, lastVersionDate: newest } };
+  },
+  async *backfill(ctx, since) {
+    const { dates } = await versionDates(ctx.http, false);
+    const wanted = (dates ?? []).filter((d) => d >= since);
+    let index = 0;
+    for (const date of wanted) {
+      const response = await ctx.http.get(fullXmlUrl(date), { conditional: false });
+      yield {
+        artifact: { response, asOf: date },
+        index: ++index,
+        total: wanted.length,
+        state: { ...ctx.state, lastVersionDate: date },
+      };
+    }
+  },
+});
