@@ -1,0 +1,122 @@
+import { and, desc, eq, inArray, isNull } from "drizzle-orm";
+import type { Db } from "../open-database.ts";
+import { entriesTable, snapshotsTable } from "../schema/index.ts";
+
+export type SnapshotRow = typeof snapshotsTable.$inferSelect;
+export type EntryRow = typeof entriesTable.$inferSelect;
+
+export async function findSnapshot(db: Db, sourceId: string, artifactSha256: string, parserVersion: string) {
+  const [row] = await db
+    .select()
+    .from(snapshotsTable)
+    .where(
+      and(
+        eq(snapshotsTable.sourceId, sourceId),
+        eq(snapshotsTable.artifactSha256, artifactSha256),
+        eq(snapshotsTable.parserVersion, parserVersion),
+      ),
+    );
+  return row;
+}
+
+export async function latestAcceptedSnapshot(db: Db, sourceId: string): Promise<SnapshotRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(snapshotsTable)
+    .where(and(eq(snapshotsTable.sourceId, sourceId), eq(snapshotsTable.status, "accepted")))
+    .orderBy(desc(snapshotsTable.id))
+    .limit(1);
+  return row;
+}
+
+export async function insertSnapshot(db: Db, row: typeof snapshotsTable.$inferInsert): Promise<SnapshotRow> {
+  const [inserted] = await db.insert(snapshotsTable).values(row).returning();
+  return inserted!;
+}
+
+/** The entries (or documents) of a source as they stand now. */
+export async function currentEntries(db: Db, sourceId: string): Promise<EntryRow[]> {
+  return db
+    .select()
+    .from(entriesTable)
+    .where(and(eq(entriesTable.sourceId, sourceId), isNull(entriesTable.validTo)))
+    .orderBy(entriesTable.id);
+}
+
+export interface NewEntry {
+  key: string;
+  parentKey: string | null;
+  heading: string | null;
+  text: string;
+  hash: string;
+  data?: Record<string, unknown> | null;
+}
+
+// Postgres takes at most 65,535 bind parameters per statement; 8 columns a row.
+const INSERT_BATCH = 1000;
+
+/**
+ * Moves a source's current entries to a new snapshot. Unchanged entries keep
+ * their row; changed ones are closed and re-inserted; entries missing from
+ * `next` are closed when `closeMissing` (lists), kept when not (document feeds,
+ * where a page of results is never the whole feed).
+ */
+export async function applyEntries(
+  db: Db,
+  sourceId: string,
+  snapshotId: number,
+  current: readonly EntryRow[],
+  next: readonly NewEntry[],
+  closeMissing: boolean,
+): Promise<void> {
+  const byKey = new Map(current.map((e) => [e.key, e]));
+  const nextKeys = new Set(next.map((e) => e.key));
+  const toClose: number[] = [];
+  const toInsert: NewEntry[] = [];
+  for (const entry of next) {
+    const old = byKey.get(entry.key);
+    if (old && old.hash === entry.hash) continue;
+    if (old) toClose.push(old.id);
+    toInsert.push(entry);
+  }
+  if (closeMissing) for (const old of current) if (!nextKeys.has(old.key)) toClose.push(old.id);
+  for (let i = 0; i < toClose.length; i += INSERT_BATCH) {
+    await db
+      .update(entriesTable)
+      .set({ validTo: snapshotId })
+      .where(inArray(entriesTable.id, toClose.slice(i, i + INSERT_BATCH)));
+  }
+  for (let i = 0; i < toInsert.length; i += INSERT_BATCH) {
+    await db.insert(entriesTable).values(
+      toInsert.slice(i, i + INSERT_BATCH).map((e) => ({
+        sourceId,
+        key: e.key,
+        parentKey: e.parentKey,
+        heading: e.heading,
+        text: e.text,
+        hash: e.hash,
+        data: e.data ?? null,
+        validFrom: snapshotId,
+      })),
+    );
+  }
+}
+
+/** Every stored version of one entry, oldest first: its history. */
+export async function entryHistory(db: Db, sourceId: string, key: string) {
+  return db
+    .select({ entry: entriesTable, from: snapshotsTable })
+    .from(entriesTable)
+    .innerJoin(snapshotsTable, eq(snapshotsTable.id, entriesTable.validFrom))
+    .where(and(eq(entriesTable.sourceId, sourceId), eq(entriesTable.key, key)))
+    .orderBy(entriesTable.id);
+}
+
+export async function listSnapshots(db: Db, sourceId: string, limit = 20) {
+  return db
+    .select()
+    .from(snapshotsTable)
+    .where(eq(snapshotsTable.sourceId, sourceId))
+    .orderBy(desc(snapshotsTable.id))
+    .limit(limit);
+}

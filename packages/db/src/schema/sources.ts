@@ -1,0 +1,37 @@
+import { index, integer, jsonb, pgTable, serial, text, timestamp } from "drizzle-orm/pg-core";
+
+/** One row per registered source: its health as the operator sees it, and the cursor its fetch carries on from. */
+export const sourcesTable = pgTable("sources", {
+  id: text("id").primaryKey(),
+  jurisdiction: text("jurisdiction").notNull(),
+  kind: text("kind").notNull(),
+  title: text("title").notNull(),
+  /** healthy | unreachable | quarantined | broken | unknown */
+  health: text("health").notNull().default("unknown"),
+  healthReason: text("health_reason"),
+  state: jsonb("state").$type<Record<string, unknown>>().notNull().default({}),
+  consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+  lastRunAt: timestamp("last_run_at", { withTimezone: true }),
+  lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
+  lastChangeAt: timestamp("last_change_at", { withTimezone: true }),
+});
+
+/** Every request a run made, successful or not: the operator's audit trail. */
+export const fetchAttemptsTable = pgTable(
+  "fetch_attempts",
+  {
+    id: serial("id").primaryKey(),
+    sourceId: text("source_id")
+      .notNull()
+      .references(() => sourcesTable.id),
+    url: text("url"),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    /** fetched | not-modified | unchanged | error */
+    outcome: text("outcome").notNull(),
+    httpStatus: integer("http_status"),
+    error: text("error"),
+    bytes: integer("bytes"),
+    artifactSha256: text("artifact_sha256"),
+  },
+  (t) => [index("fetch_attempts_source_idx").on(t.sourceId, t.startedAt)],
+);

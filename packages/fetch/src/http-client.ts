@@ -1,0 +1,202 @@
+import { RateLimitedError, ResponseTooLargeError, SourceUnavailableError } from "@regwatch/core/errors";
+import type { HttpClient, HttpRequestOptions, HttpResponse, Logger } from "@regwatch/core/http";
+import { sha256Hex } from "@regwatch/core/text";
+
+/** Validators remembered from the last successful fetch of a URL. */
+export interface Validators {
+  etag: string | null;
+  lastModified: string | null;
+}
+
+export interface ValidatorStore {
+  get(url: string): Promise<Validators | null>;
+}
+
+export interface HttpClientOptions {
+  userAgent: string;
+  timeoutMs: number;
+  maxBytes: number;
+  /** Minimum gap between two requests to the same host, in ms. */
+  hostIntervalMs: number;
+  /** `{"https://www.ecfr.gov": "http://127.0.0.1:4010"}`: sources keep their official URLs, tests and demos answer. */
+  originMap?: Record<string, string>;
+  validators?: ValidatorStore;
+  /** Attempts per request for network errors, 5xx and 429 (default 4). */
+  attempts?: number;
+  /** First backoff step in ms, doubled each attempt (default 500). */
+  backoffMs?: number;
+  /** Longest Retry-After we are willing to sleep through inside one request (default 60 s). */
+  maxRetryAfterMs?: number;
+  log?: Logger;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => Date;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Rewrites an official URL to the mapped origin, keeping path and query. */
+export function mapOrigin(url: string, originMap: Record<string, string> | undefined): string {
+  if (!originMap) return url;
+  const u = new URL(url);
+  const target = originMap[u.origin] ?? originMap[`${u.origin}/`];
+  if (!target) return url;
+  const t = new URL(target);
+  const base = t.pathname.replace(/\/$/, "");
+  return `${t.origin}${base}${u.pathname}${u.search}`;
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date. */
+export function retryAfterMs(header: string | null, now: Date): number | null {
+  if (!header) return null;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
+}
+
+class RetryableError extends Error {
+  constructor(
+    message: string,
+    readonly waitMs: number | null,
+    readonly rateLimited: boolean,
+  ) {
+    super(message);
+  }
+}
+
+async function readCapped(response: Response, maxBytes: number, url: string): Promise<Uint8Array> {
+  const declared = Number(response.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    throw new ResponseTooLargeError(`${url}: body of ${declared} bytes is over the ${maxBytes}-byte cap`);
+  }
+  if (!response.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new ResponseTooLargeError(`${url}: body exceeds the ${maxBytes}-byte cap`);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    body.set(c, offset);
+    offset += c.byteLength;
+  }
+  return body;
+}
+
+/**
+ * The HTTP client every source fetches through: timeouts, retries with
+ * backoff (network errors, 5xx, 429 with Retry-After), conditional requests,
+ * a response size cap, one request per host per interval, and a descriptive
+ * User-Agent. Bodies are returned as bytes; decoding is the parser's job,
+ * with the Content-Type handed along.
+ */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? (() => new Date());
+  const attempts = options.attempts ?? 4;
+  const backoffMs = options.backoffMs ?? 500;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+  const nextSlot = new Map<string, number>();
+
+  async function politeTurn(host: string) {
+    if (options.hostIntervalMs <= 0) return;
+    const at = Date.now();
+    const slot = Math.max(at, nextSlot.get(host) ?? 0);
+    nextSlot.set(host, slot + options.hostIntervalMs);
+    if (slot > at) await sleep(slot - at);
+  }
+
+  async function once(url: string, target: string, headers: Record<string, string>, maxBytes: number) {
+    await politeTurn(new URL(target).host);
+    let response: Response;
+    try {
+      response = await fetch(target, {
+        headers,
+        redirect: "follow",
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      throw new RetryableError(`${url}: ${cause ?? (err as Error).name ?? "network error"}`, null, false);
+    }
+    if (response.status === 429 || response.status >= 500) {
+      await response.body?.cancel();
+      const wait = retryAfterMs(response.headers.get("retry-after"), now());
+      throw new RetryableError(`${url}: HTTP ${response.status}`, wait, response.status === 429);
+    }
+    if (response.status === 304) {
+      await response.body?.cancel();
+      return { response, body: new Uint8Array() };
+    }
+    if (response.status >= 400) {
+      await response.body?.cancel();
+      throw new SourceUnavailableError(`${url}: HTTP ${response.status}`);
+    }
+    try {
+      return { response, body: await readCapped(response, maxBytes, url) };
+    } catch (err) {
+      if (err instanceof ResponseTooLargeError) throw err;
+      throw new RetryableError(`${url}: body interrupted (${(err as Error).name})`, null, false);
+    }
+  }
+
+  return {
+    async get(url: string, request: HttpRequestOptions = {}): Promise<HttpResponse> {
+      const target = mapOrigin(url, options.originMap);
+      const headers: Record<string, string> = {
+        "user-agent": options.userAgent,
+        accept: "application/json, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5",
+        ...request.headers,
+      };
+      if (request.conditional !== false && options.validators) {
+        const v = await options.validators.get(url);
+        if (v?.etag) headers["if-none-match"] = v.etag;
+        if (v?.lastModified) headers["if-modified-since"] = v.lastModified;
+      }
+      let lastError: RetryableError | undefined;
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        try {
+          const { response, body } = await once(url, target, headers, request.maxBytes ?? options.maxBytes);
+          const responseHeaders: Record<string, string> = {};
+          response.headers.forEach((value, key) => {
+            responseHeaders[key] = value;
+          });
+          return {
+            url,
+            status: response.status,
+            notModified: response.status === 304,
+            contentType: response.headers.get("content-type"),
+            headers: responseHeaders,
+            body,
+            sha256: sha256Hex(body),
+            fetchedAt: now().toISOString(),
+          };
+        } catch (err) {
+          if (!(err instanceof RetryableError)) throw err;
+          lastError = err;
+          if (err.waitMs !== null && err.waitMs > maxRetryAfterMs) {
+            throw new RateLimitedError(
+              `${err.message}; asked to wait ${Math.round(err.waitMs / 1000)} s`,
+              err.waitMs,
+            );
+          }
+          if (attempt === attempts) break;
+          const wait = err.waitMs ?? backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+          options.log?.warn({ url, attempt, waitMs: Math.round(wait) }, `retrying: ${err.message}`);
+          await sleep(wait);
+        }
+      }
+      if (lastError?.rateLimited) throw new RateLimitedError(lastError.message, lastError.waitMs);
+      throw new SourceUnavailableError(`${lastError?.message ?? url} (after ${attempts} attempts)`);
+    },
+  };
+}
