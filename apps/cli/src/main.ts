@@ -1,1 +1,144 @@
-console.log("hi", process.argv.slice(2));
+import { loadConfig } from "@regwatch/config";
+import { UsageError } from "@regwatch/core/errors";
+import { DatabaseBusyError } from "@regwatch/db/open-database";
+import type { Command, CommandEnv } from "./command.ts";
+import { backfillCommand } from "./commands/backfill.ts";
+import { changesCommand } from "./commands/changes.ts";
+import { diffCommand } from "./commands/diff.ts";
+import { ingestCommand } from "./commands/ingest.ts";
+import { migrateCommand } from "./commands/migrate.ts";
+import { parseCommand } from "./commands/parse.ts";
+import { runCommand } from "./commands/run.ts";
+import { sourcesCommand } from "./commands/sources.ts";
+import { startCommand } from "./commands/start.ts";
+import { type ForwardedResult, forwardCommand, readControlInfo } from "./control.ts";
+import { type Io, processIo } from "./io.ts";
+import { createDeps, createLogger, openConfiguredDatabase, type Runtime } from "./runtime.ts";
+
+export const COMMANDS: readonly Command[] = [
+  startCommand,
+  migrateCommand,
+  sourcesCommand,
+  parseCommand,
+  diffCommand,
+  ingestCommand,
+  runCommand,
+  changesCommand,
+  backfillCommand,
+];
+
+function help(): string {
+  const lines = COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`);
+  return `regwatch: export-control change tracking\n\nusage:\n${lines.join("\n")}\n`;
+}
+
+/** One line, no stack: what the user needs to act on. */
+function reason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split("\n")[0]!;
+}
+
+/**
+ * Runs one command line. `shared` is a runtime owned by the caller (the
+ * running server); otherwise the command opens and closes its own.
+ */
+export async function execute(argv: string[], io: Io, shared?: Runtime): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    (name ? io.out : io.err)(help());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`regwatch: unknown command "${name}"\n${help()}`);
+    return 2;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(io.env);
+  } catch (err) {
+    io.err(`regwatch: ${reason(err)}\n`);
+    return 1;
+  }
+  const log = createLogger(
+    io,
+    command.name === "start" ? config.logLevel : (io.env.REGWATCH_LOG_LEVEL ?? "warn"),
+  );
+
+  // While `regwatch start` owns the embedded database, hand it the command.
+  if (!shared && command.db && command.name !== "start" && !config.databaseUrl) {
+    const control = readControlInfo(config.dataDir);
+    if (control) {
+      try {
+        const result = await forwardCommand(control, argv, io.cwd);
+        io.out(result.stdout);
+        io.err(result.stderr);
+        return result.code;
+      } catch (err) {
+        io.err(`regwatch: the running regwatch (pid ${control.pid}) did not answer: ${reason(err)}\n`);
+        return 1;
+      }
+    }
+  }
+
+  let owned: Runtime | undefined;
+  const env: CommandEnv = {
+    io,
+    config,
+    log,
+    async runtime() {
+      if (shared) return shared;
+      if (!owned) {
+        const database = await openConfiguredDatabase(config);
+        owned = { config, database, deps: createDeps(config, database, log) };
+      }
+      return owned;
+    },
+    async forward(forwardedArgv: string[], cwd: string): Promise<ForwardedResult> {
+      let stdout = "";
+      let stderr = "";
+      const captured: Io = {
+        out: (t) => {
+          stdout += t;
+        },
+        err: (t) => {
+          stderr += t;
+        },
+        cwd,
+        env: io.env,
+      };
+        out: (t) => void (stdout += t),
+        err: (t) => void (stderr += t),
+        cwd,
+        env: io.env,
+      };
+      const runtime = await env.runtime();
+      const [forwardedName] = forwardedArgv;
+      if (forwardedName === "start") return { code: 1, stdout, stderr: "regwatch: already running\n" };
+      const code = await execute(forwardedArgv, captured, runtime);
+      return { code, stdout, stderr };
+    },
+  };
+  try {
+    return await command.run(args, env);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      io.err(`regwatch: ${reason(err)}\nusage: ${command.usage}\n`);
+      return 2;
+    }
+    if (err instanceof DatabaseBusyError) {
+      io.err(`regwatch: ${err.message}; stop it or set DATABASE_URL to share a Postgres server\n`);
+      return 1;
+    }
+    io.err(`regwatch: ${reason(err)}\n`);
+    if (io.env.REGWATCH_DEBUG) io.err(`${(err as Error).stack}\n`);
+    return 1;
+  } finally {
+    if (owned) await owned.database.close();
+  }
+}
+
+/** The `regwatch` executable: process arguments in, exit code out. */
+export async function main(): Promise<void> {
+  process.exitCode = await execute(process.argv.slice(2), processIo());
+}

@@ -28,6 +28,8 @@ export interface RecordContext {
   publishedAt: string | null;
   /** Default effective date when an entry does not carry its own. */
   effectiveAt: string | null;
+  /** Instrument by in-force date: an entry in force since 2021-07-23 was changed by the instrument of that day. */
+  citationsByDate?: Record<string, string>;
   /** Documents published before this date (YYYY-MM-DD) are recorded but not alerted. */
   alertSince?: string | null;
 }
@@ -54,19 +56,21 @@ function countriesOf(...entries: (Entry | undefined)[]): string[] {
 }
 
 function summary(entry: Entry): string {
-  const text = entry.heading ?? entry.text;
+  const context = typeof entry.data?.context === "string" ? entry.data.context : "";
+  const text = entry.heading || entry.text || context;
   return text.length > 140 ? `${text.slice(0, 139).trimEnd()}…` : text;
 }
 
-/** "3B001 gained paragraph c.1.a", "5506: paragraph (2)(c)(iii) modified", "3B904 added". */
+/** "3B001 gained paragraph c.1.a", "5506 changed paragraph (2)(c)(iii)", "3B904 added", "s.1 changed definition "Guide"". */
 function listTitle(kind: ChangeKind, entry: Entry, root: string): string {
-  const part =
-    entry.key.startsWith(root) && entry.key !== root ? entry.key.slice(root.length).replace(/^\./, "") : null;
   const what = summary(entry);
-  if (!part)
+  if (!entry.key.startsWith(root) || entry.key === root) {
     return `${entry.key} ${kind === "added" ? "added" : kind === "removed" ? "removed" : "modified"}: ${what}`;
+  }
+  const part = entry.key.slice(root.length);
   const verb = kind === "added" ? "gained" : kind === "removed" ? "lost" : "changed";
-  return `${root} ${verb} paragraph ${part}: ${what}`;
+  if (part.startsWith(":")) return `${root} ${verb} definition "${part.slice(1)}": ${what}`;
+  return `${root} ${verb} paragraph ${part.replace(/^\./, "")}: ${what}`;
 }
 
 function rootOf(key: string, byKey: Map<string, Entry>, fallback: Map<string, Entry>): string {
@@ -104,6 +108,7 @@ export function diffLists(
   const make = (kind: ChangeKind, old: Entry | undefined, now: Entry | undefined): ChangeRecord => {
     const entry = (now ?? old)!;
     const root = rootOf(entry.key, now ? after : before, now ? before : after);
+    const effectiveAt = (kind === "removed" ? null : inForce(now)) ?? ctx.effectiveAt;
     return {
       id: recordId(ctx, kind, entry.key, null),
       source: ctx.source.id,
@@ -116,10 +121,10 @@ export function diffLists(
       technologies: technologiesOf(old, now),
       countries: countriesOf(old, now),
       publishedAt: ctx.publishedAt,
-      effectiveAt: (kind === "removed" ? null : inForce(now)) ?? ctx.effectiveAt,
+      effectiveAt,
       detectedAt: ctx.detectedAt,
       url: ctx.url,
-      citation: ctx.citation,
+      citation: (effectiveAt && ctx.citationsByDate?.[effectiveAt]) || ctx.citation,
       provenance: ctx.provenance,
       origin: ctx.origin,
       alert: ctx.origin === "regulatory",

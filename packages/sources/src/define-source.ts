@@ -42,6 +42,18 @@ export interface BackfillStep {
   state?: Record<string, unknown>;
 }
 
+/** Facts every record of one snapshot shares, read off the snapshot by the source that knows its format. */
+export interface RecordDefaults {
+  publishedAt: string | null;
+  /** Used when an entry carries no in-force date of its own. */
+  effectiveAt: string | null;
+  citation: string | null;
+  /** Instruments by the date they took effect, for records whose entry carries its own in-force date. */
+  citationsByDate?: Record<string, string>;
+  /** A page a person can read (not the API address the bytes came from). */
+  url: string | null;
+}
+
 export interface SourceDefinition {
   id: string;
   jurisdiction: Jurisdiction;
@@ -58,6 +70,8 @@ export interface SourceDefinition {
   /** For documents: how old (days, by publication date) a new document may be and still be alerted. */
   alertWindowDays?: number;
   parse(input: ParseInput): Snapshot;
+  /** Dates, citation and human URL for this snapshot's records; `asOf` is the version date a fetch reported. */
+  describe(snapshot: Snapshot, artifact: { url: string | null; asOf: string | null }): RecordDefaults;
   fetch(ctx: SourceContext): Promise<FetchResult>;
   /** Walk the official history oldest first. Absent when the publisher keeps no history. */
   backfill?(ctx: SourceContext, since: string): AsyncIterable<BackfillStep>;

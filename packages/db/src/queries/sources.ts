@@ -11,7 +11,7 @@ export async function ensureSource(
 ): Promise<void> {
   await db
     .insert(sourcesTable)
-    .values(source)
+    .values({ id: source.id, jurisdiction: source.jurisdiction, kind: source.kind, title: source.title })
     .onConflictDoUpdate({
       target: sourcesTable.id,
       set: { jurisdiction: source.jurisdiction, kind: source.kind, title: source.title },

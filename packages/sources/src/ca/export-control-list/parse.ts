@@ -92,7 +92,12 @@ function push(walk: Walk, entry: Entry): void {
 
 function entryData(el: XmlElement, context: string | null): Record<string, unknown> {
   const data: Record<string, unknown> = {};
-  const inForce = lims(el, "inforce-start-date");
+  // An amended text carries its own in-force date; the provision keeps its original one.
+  const dates = [el, ...childElements(el).filter((c) => c.name === "Text" || c.name === "Label")]
+    .map((e) => lims(e, "inforce-start-date"))
+    .filter((d): d is string => d !== null)
+    .sort();
+  const inForce = dates[dates.length - 1];
   if (inForce) data.inForce = inForce;
   const amended = lims(el, "lastAmendedDate");
   if (amended) data.lastAmended = amended;

@@ -22,6 +22,23 @@ export const caExportControlList = defineSource({
   },
   parserVersion: PARSER_VERSION,
   parse: parseExportControlList,
+  describe(snapshot) {
+    const meta = snapshot.meta as {
+      lastAmended?: string | null;
+      currentTo?: string | null;
+      recentAmendments?: { citation: string; date: string }[];
+    };
+    const amendments = meta.recentAmendments ?? [];
+    // The amendment that brought the text to this point in time, when the consolidation names it.
+    const latest = amendments.find((a) => a.date === meta.lastAmended) ?? null;
+    return {
+      publishedAt: meta.currentTo ?? null,
+      effectiveAt: meta.lastAmended ?? null,
+      citation: latest?.citation ?? null,
+      citationsByDate: Object.fromEntries(amendments.map((a) => [a.date, a.citation])),
+      url: "https://laws-lois.justice.gc.ca/eng/regulations/SOR-89-202/FullText.html",
+    };
+  },
   async fetch(ctx) {
     // Justice Laws publishes only the current consolidation as XML: one
     // conditional GET, and a 304 means nothing to do.

@@ -67,6 +67,16 @@ export const usEcfrCcl = defineSource({
   },
   parserVersion: PARSER_VERSION,
   parse: parseCommerceControlList,
+  describe(snapshot, artifact) {
+    const date = artifact.asOf ?? (snapshot.meta.versionDate as string | null) ?? null;
+    return {
+      publishedAt: null,
+      effectiveAt: date,
+      // Filled in by the pipeline from the Federal Register rule effective that day, when known.
+      citation: null,
+      url: `${ECFR_ORIGIN}/${date ? `on/${date}` : "current"}/title-15/part-774/appendix-Supplement%20No.%201%20to%20Part%20774`,
+    };
+  },
   async fetch(ctx) {
     // Cheap probe first: the versions list. The full XML (2 MB) only when a
     // version date appears that we have not processed.

@@ -93,6 +93,8 @@ export const usFederalRegister = defineSource({
   // A document published more than two weeks before we first see it is history, not news.
   alertWindowDays: 14,
   parse: parseFederalRegister,
+  // Each document carries its own dates, citation and address.
+  describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
   async fetch(ctx) {
     const last = typeof ctx.state.lastPublished === "string" ? ctx.state.lastPublished : null;
     // Re-read a week behind the newest document seen, to catch late corrections.

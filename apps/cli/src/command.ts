@@ -1,0 +1,25 @@
+import type { Config } from "@regwatch/config";
+import type { Logger } from "@regwatch/core/http";
+import type { ForwardedResult } from "./control.ts";
+import type { Io } from "./io.ts";
+import type { Runtime } from "./runtime.ts";
+
+export interface CommandEnv {
+  io: Io;
+  config: Config;
+  log: Logger;
+  /** Opens (once) or hands over the database-backed runtime. */
+  runtime(): Promise<Runtime>;
+  /** Runs a command line in this process on this runtime, output captured: how `start` serves other processes. */
+  forward(argv: string[], cwd: string): Promise<ForwardedResult>;
+}
+
+export interface Command {
+  name: string;
+  /** One line for `regwatch --help`. */
+  summary: string;
+  usage: string;
+  /** Needs the database: forwarded to a running `regwatch start` when that owns the embedded one. */
+  db: boolean;
+  run(args: string[], env: CommandEnv): Promise<number>;
+}

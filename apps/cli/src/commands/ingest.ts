@@ -1,0 +1,39 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { sha256Hex } from "@regwatch/core/text";
+import { ingestBytes } from "@regwatch/pipeline/run-source";
+import type { Command } from "../command.ts";
+import { isoDateArg, usage } from "../io.ts";
+import { describeOutcome } from "./run.ts";
+import { sourceArg } from "./source-arg.ts";
+
+export const ingestCommand: Command = {
+  name: "ingest",
+  summary: "run the whole pipeline on a local file as the source's newest document",
+  usage: "regwatch ingest <source> <file> [--at <iso-date>] [--as-of <version-date>]",
+  db: true,
+  async run(args, { io, runtime }) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { at: { type: "string" }, "as-of": { type: "string" } },
+      allowPositionals: true,
+    });
+    if (positionals.length !== 2) usage(this.usage);
+    const source = sourceArg(positionals[0]!);
+    const runAt = isoDateArg(values.at, "--at") ?? new Date();
+    const asOf = values["as-of"] ? isoDateArg(values["as-of"], "--as-of")!.toISOString().slice(0, 10) : null;
+    const path = resolve(io.cwd, positionals[1]!);
+    const body = new Uint8Array(readFileSync(path));
+    const { deps } = await runtime();
+    const outcome = await ingestBytes(
+      deps,
+      source,
+      { body, url: pathToFileURL(path).toString(), sha256: sha256Hex(body) },
+      { runAt, asOf: asOf ?? (values.at ? runAt.toISOString().slice(0, 10) : null) },
+    );
+    io.out(`${describeOutcome(outcome)}\n`);
+    return outcome.status === "failed" || outcome.status === "quarantined" ? 1 : 0;
+  },
+};

@@ -1,0 +1,47 @@
+import { parseArgs } from "node:util";
+import { type RunOutcome, runSource } from "@regwatch/pipeline/run-source";
+import { SOURCES } from "@regwatch/sources/registry";
+import type { Command } from "../command.ts";
+import { safeLine } from "../format.ts";
+import { isoDateArg } from "../io.ts";
+import { sourceArg } from "./source-arg.ts";
+
+export function describeOutcome(o: RunOutcome): string {
+  const n = o.records.length;
+  const what =
+    o.status === "baseline"
+      ? `baseline stored${n ? ` (${n} document record${n === 1 ? "" : "s"}, not alerted)` : ""}`
+      : o.status === "changed"
+        ? `${n} change${n === 1 ? "" : "s"}`
+        : o.status === "unchanged"
+          ? o.artifacts
+            ? "nothing new"
+            : "not modified"
+          : `${o.status}: ${o.reason}`;
+  return safeLine(`${o.sourceId}: ${what}`);
+}
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "fetch sources now (all when none named) and store what changed",
+  usage: "regwatch run [<source>...] [--at <iso-date>]",
+  db: true,
+  async run(args, { io, runtime }) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { at: { type: "string" } },
+      allowPositionals: true,
+    });
+    const sources = positionals.length ? positionals.map(sourceArg) : SOURCES;
+    const runAt = isoDateArg(values.at, "--at") ?? new Date();
+    const { deps } = await runtime();
+    let failed = 0;
+    for (const source of sources) {
+      io.err(`running ${source.id}…\n`);
+      const outcome = await runSource(deps, source, { runAt });
+      if (outcome.status === "failed" || outcome.status === "quarantined") failed++;
+      io.out(`${describeOutcome(outcome)}\n`);
+    }
+    return failed ? 1 : 0;
+  },
+};

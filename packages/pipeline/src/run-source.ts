@@ -1,0 +1,254 @@
+import {
+  RateLimitedError,
+  ResponseTooLargeError,
+  SourceShapeChangedError,
+  SourceUnavailableError,
+} from "@regwatch/core/errors";
+import type { HttpResponse } from "@regwatch/core/http";
+import type { ChangeOrigin, ChangeRecord } from "@regwatch/core/schemas";
+import { latestAcceptedSnapshot } from "@regwatch/db/queries/snapshots";
+import {
+  ensureSource,
+  getSource,
+  type Health,
+  recordFetchAttempt,
+  recordHealth,
+} from "@regwatch/db/queries/sources";
+import type { SourceContext, SourceDefinition } from "@regwatch/sources/define-source";
+import type { PipelineDeps } from "./deps.ts";
+import { type ArtifactOutcome, processArtifact } from "./process-artifact.ts";
+
+export interface RunOutcome {
+  sourceId: string;
+  /** changed: new records; unchanged: fetched, nothing new; baseline: first run stored; failed: see reason. */
+  status: "changed" | "unchanged" | "baseline" | "quarantined" | "failed";
+  health: Health;
+  records: ChangeRecord[];
+  artifacts: number;
+  reason: string | null;
+}
+
+/** Where each error class leaves the source: the one place that maps errors to health. */
+export function healthForError(err: unknown): { health: Health; reason: string } {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof SourceUnavailableError || err instanceof RateLimitedError)
+    return { health: "unreachable", reason: message };
+  if (err instanceof SourceShapeChangedError || err instanceof ResponseTooLargeError)
+    return { health: "broken", reason: message };
+  return { health: "broken", reason: `unexpected: ${message}` };
+}
+
+function summarize(
+  sourceId: string,
+  outcomes: ArtifactOutcome[],
+  artifacts: number,
+  health: Health,
+): RunOutcome {
+  const records = outcomes.flatMap((o) => o.records);
+  const failed = outcomes.find((o) => o.status === "failed");
+  const quarantined = outcomes.find((o) => o.status === "quarantined");
+  const accepted = outcomes.filter((o) => o.status === "accepted");
+  let status: RunOutcome["status"] = "unchanged";
+  if (failed) status = "failed";
+  else if (quarantined) status = "quarantined";
+  else if (accepted.some((o) => o.origin === "baseline")) status = "baseline";
+  else if (records.length) status = "changed";
+  return {
+    sourceId,
+    status,
+    health: failed ? "broken" : quarantined ? "quarantined" : health,
+    records,
+    artifacts,
+    reason: failed?.reason ?? quarantined?.reason ?? null,
+  };
+}
+
+async function runArtifacts(
+  deps: PipelineDeps,
+  source: SourceDefinition,
+  artifacts: { response: HttpResponse; asOf?: string }[],
+  runAt: Date,
+  origin: ChangeOrigin | undefined,
+): Promise<ArtifactOutcome[]> {
+  const outcomes: ArtifactOutcome[] = [];
+  for (const { response, asOf } of artifacts) {
+    await recordFetchAttempt(deps.db, {
+      sourceId: source.id,
+      url: response.url,
+      startedAt: new Date(response.fetchedAt),
+      outcome: "fetched",
+      httpStatus: response.status,
+      bytes: response.body.byteLength,
+      artifactSha256: response.sha256,
+    });
+    outcomes.push(await processArtifact(deps, source, response, { runAt, origin, asOf: asOf ?? null }));
+  }
+  return outcomes;
+}
+
+/**
+ * Fetches a source now and runs everything it returned through the pipeline.
+ * Never throws for a source's own failure: the outcome and the source's
+ * health say what happened, so one broken source cannot stop the others.
+ */
+export async function runSource(
+  deps: PipelineDeps,
+  source: SourceDefinition,
+  options: { runAt: Date },
+): Promise<RunOutcome> {
+  return deps.exclusive(async () => {
+    const { db } = deps;
+    await ensureSource(db, source);
+    const row = await getSource(db, source.id);
+    const firstRun = !(await latestAcceptedSnapshot(db, source.id));
+    const ctx: SourceContext = {
+      http: deps.http,
+      browser: source.needsBrowser ? deps.browser : undefined,
+      log: deps.log,
+      now: options.runAt,
+      state: row?.state ?? {},
+    };
+    let fetched: Awaited<ReturnType<SourceDefinition["fetch"]>>;
+    try {
+      fetched = await source.fetch(ctx);
+    } catch (err) {
+      const { health, reason } = healthForError(err);
+      await recordFetchAttempt(db, {
+        sourceId: source.id,
+        startedAt: options.runAt,
+        outcome: "error",
+        error: reason,
+      });
+      await recordHealth(db, source.id, { health, reason, at: options.runAt, success: false });
+      deps.log.warn({ sourceId: source.id }, `fetch failed: ${reason}`);
+      return { sourceId: source.id, status: "failed", health, records: [], artifacts: 0, reason };
+    }
+    if (!fetched.artifacts.length) {
+      await recordFetchAttempt(db, {
+        sourceId: source.id,
+        startedAt: options.runAt,
+        outcome: "not-modified",
+      });
+      await recordHealth(db, source.id, {
+        health: "healthy",
+        reason: null,
+        at: options.runAt,
+        success: true,
+        state: fetched.state,
+      });
+      return {
+        sourceId: source.id,
+        status: "unchanged",
+        health: "healthy",
+        records: [],
+        artifacts: 0,
+        reason: null,
+      };
+    }
+    const outcomes = await runArtifacts(
+      deps,
+      source,
+      fetched.artifacts,
+      options.runAt,
+      firstRun ? "baseline" : undefined,
+    );
+    const ok = outcomes.every((o) => o.status === "accepted" || o.status === "duplicate");
+    // Move the cursor only when everything fetched was stored, so a failed step is retried next run.
+    if (ok)
+      await recordHealth(db, source.id, {
+        health: "healthy",
+        reason: null,
+        at: options.runAt,
+        success: true,
+        state: fetched.state,
+      });
+    return summarize(source.id, outcomes, fetched.artifacts.length, "healthy");
+  });
+}
+
+/** Treats a local file as the source's newest document and runs the whole pipeline on it. */
+export async function ingestBytes(
+  deps: PipelineDeps,
+  source: SourceDefinition,
+  input: { body: Uint8Array; url: string; contentType?: string | null; sha256: string },
+  options: { runAt: Date; asOf?: string | null },
+): Promise<RunOutcome> {
+  return deps.exclusive(async () => {
+    await ensureSource(deps.db, source);
+    const firstRun = !(await latestAcceptedSnapshot(deps.db, source.id));
+    const response: HttpResponse = {
+      url: input.url,
+      status: 200,
+      notModified: false,
+      contentType: input.contentType ?? null,
+      headers: {},
+      body: input.body,
+      sha256: input.sha256,
+      fetchedAt: options.runAt.toISOString(),
+    };
+    const outcome = await processArtifact(deps, source, response, {
+      runAt: options.runAt,
+      origin: firstRun ? "baseline" : undefined,
+      asOf: options.asOf ?? null,
+    });
+    return summarize(source.id, [outcome], 1, "healthy");
+  });
+}
+
+export interface BackfillProgress {
+  index: number;
+  total: number;
+  outcome: ArtifactOutcome;
+}
+
+/**
+ * Walks a source's official history oldest first. Every step is stored as
+ * history (origin backfill, or the baseline for the very first) and nobody is
+ * alerted.
+ */
+export async function backfillSource(
+  deps: PipelineDeps,
+  source: SourceDefinition,
+  options: { since: string; runAt: Date; onProgress?: (p: BackfillProgress) => void },
+): Promise<RunOutcome> {
+  if (!source.backfill)
+    throw new SourceUnavailableError(`${source.id} keeps no official history to backfill from`);
+  const { db } = deps;
+  await ensureSource(db, source);
+  const row = await getSource(db, source.id);
+  const ctx: SourceContext = { http: deps.http, log: deps.log, now: options.runAt, state: row?.state ?? {} };
+  const outcomes: ArtifactOutcome[] = [];
+  let count = 0;
+  try {
+    for await (const step of source.backfill(ctx, options.since)) {
+      const first = !(await latestAcceptedSnapshot(db, source.id));
+      const [outcome] = await deps.exclusive(() =>
+        runArtifacts(deps, source, [step.artifact], options.runAt, first ? "baseline" : "backfill"),
+      );
+      outcomes.push(outcome!);
+      count++;
+      if (step.state && outcome && (outcome.status === "accepted" || outcome.status === "duplicate")) {
+        await recordHealth(db, source.id, {
+          health: "healthy",
+          reason: null,
+          at: options.runAt,
+          success: true,
+          state: step.state,
+        });
+      }
+      options.onProgress?.({ index: step.index, total: step.total, outcome: outcome! });
+    }
+  } catch (err) {
+    const { health, reason } = healthForError(err);
+    await recordHealth(db, source.id, { health, reason, at: options.runAt, success: false });
+    return {
+      sourceId: source.id,
+      status: "failed",
+      health,
+      records: outcomes.flatMap((o) => o.records),
+      artifacts: count,
+      reason,
+    };
+  }
+  return summarize(source.id, outcomes, count, "healthy");
+}
