@@ -107,11 +107,6 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
         cwd,
         env: io.env,
       };
-        out: (t) => void (stdout += t),
-        err: (t) => void (stderr += t),
-        cwd,
-        env: io.env,
-      };
       const runtime = await env.runtime();
       const [forwardedName] = forwardedArgv;
       if (forwardedName === "start") return { code: 1, stdout, stderr: "regwatch: already running\n" };
