@@ -9,6 +9,13 @@ export interface Io {
 }
 
 export function processIo(): Io {
+  // `regwatch changes | head` closes the pipe early; that is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   return {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

@@ -17,3 +17,14 @@ export function normalizeText(text: string): string {
     .replace(/\s+/g, " ")
     .trim();
 }
+
+/**
+ * The form two texts are compared in: normalized, and with the spaces that
+ * line breaks between inline elements leave before punctuation taken out
+ * ("10^-4 ;" and "10^-4;" are the same provision).
+ */
+export function comparableText(text: string): string {
+  return normalizeText(text)
+    .replace(/ ([,;:.!?)\]])/g, "$1")
+    .replace(/([([]) /g, "$1");
+}

@@ -1,5 +1,5 @@
 import type { Entry, RegDocument } from "@regwatch/core/schemas";
-import { normalizeText, sha256Hex } from "@regwatch/core/text";
+import { comparableText, normalizeText, sha256Hex } from "@regwatch/core/text";
 
 /**
  * What makes an entry "the same": its own heading and text, normalized. Not
@@ -7,7 +7,7 @@ import { normalizeText, sha256Hex } from "@regwatch/core/text";
  * dates, element ids), so moves and cosmetic churn never become changes.
  */
 export function entryHash(entry: Entry): string {
-  return sha256Hex(`${normalizeText(entry.heading ?? "")}\u0000${normalizeText(entry.text)}`);
+  return sha256Hex(`${comparableText(entry.heading ?? "")}\u0000${comparableText(entry.text)}`);
 }
 
 /** Content of a document that, when it moves, is worth telling someone about. */
