@@ -161,13 +161,14 @@ function block(b: Builder, el: XmlElement) {
   // Notes list their own cases as "a.", "b." in plain <P>s ("1A002 does not
   // control: a. …; b. …"). A designator that does not continue the paragraph
   // sequence starts such a list; the list goes on while its letters run in order.
+  // A note's list ends with a full stop ("…; or", "…; and", then "… metal parts.").
   if (d && b.noteDesignator !== null && continuesNoteList(b.noteDesignator, d.designator)) {
-    b.noteDesignator = d.designator;
+    b.noteDesignator = /\.\s*$/.test(d.rest) ? null : d.designator;
     appendText(b, b.paragraph ?? b.eccn, text);
     return;
   }
   if (d && b.lastDesignator !== null && !continuesParagraphs(b.lastDesignator, d.designator)) {
-    b.noteDesignator = d.designator;
+    b.noteDesignator = /\.\s*$/.test(d.rest) ? null : d.designator;
     appendText(b, b.paragraph ?? b.eccn, text);
     return;
   }

@@ -1,0 +1,162 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { SourceShapeChangedError } from "@regwatch/core/errors";
+import { diffLists, type RecordContext } from "@regwatch/diff/diff-snapshots";
+import { entryHash } from "@regwatch/diff/entry-hash";
+import { findSource } from "@regwatch/sources/registry";
+import { describe, expect, it } from "vitest";
+import { cclVersionDates } from "../src/us/ecfr-ccl/source.ts";
+import { continuesNoteList, continuesParagraphs } from "../src/us/ecfr-ccl/parse.ts";
+
+const source = findSource("us.ecfr.ccl")!;
+const fixture = (name: string) => readFileSync(join(import.meta.dirname, "../src/us/ecfr-ccl/fixtures", name));
+const parse = (name: string) => {
+  const snapshot = source.parse({
+    body: fixture(name),
+    url: `https://www.ecfr.gov/api/versioner/v1/full/${name.match(/\d{4}-\d{2}-\d{2}/)![0]}/title-15.xml?part=774`,
+  });
+  if (snapshot.kind !== "list") throw new Error("expected a list");
+  return snapshot;
+};
+
+const ctx: RecordContext = {
+  source: { id: source.id, jurisdiction: "US" },
+  detectedAt: "2024-09-07T12:00:00.000Z",
+  provenance: { artifactSha256: "b".repeat(64), fetchedAt: "2024-09-07T12:00:00.000Z", parserVersion: source.parserVersion },
+  origin: "regulatory",
+  url: null,
+  citation: "89 FR 72926",
+  publishedAt: null,
+  effectiveAt: "2024-09-06",
+};
+
+const diff = (a: string, b: string) =>
+  diffLists(
+    parse(a).entries.map((e) => ({ ...e, hash: entryHash(e) })),
+    parse(b).entries,
+    ctx,
+  );
+
+describe("us.ecfr.ccl parser", () => {
+  it("parses ECCNs and paragraphs (snapshot)", async () => {
+    const snapshot = parse("ccl-small-2024-08-01.xml");
+    await expect(`${JSON.stringify(snapshot, null, 2)}\n`).toMatchFileSnapshot("__snapshots__/ccl-small-2024-08-01.json");
+    expect(snapshot.meta).toMatchObject({ versionDate: "2024-08-01", eccns: 2 });
+    expect(snapshot.entries.map((e) => e.key)).toEqual([
+      "3B001",
+      "3B001.a",
+      "3B001.a.1",
+      "3B001.a.2",
+      "3B001.b",
+      "3B001.b.1",
+      "3B001.b.2",
+      "3B001.c",
+      "3B001.c.1",
+      "3B001.c.1.a",
+      "4A906",
+      "4A906.a",
+      "4A906.a.1",
+      "4A906.a.2",
+    ]);
+  });
+
+  it("keeps reasons for control, licence exceptions and the country chart with the ECCN", () => {
+    const eccn = parse("ccl-small-2024-08-01.xml").entries.find((e) => e.key === "3B001")!;
+    expect(eccn.heading).toMatch(/^Equipment for the manufacturing of semiconductor devices/);
+    expect(eccn.data).toMatchObject({ reasons: "NS, AT", LVS: "$500", category: "3" });
+    expect(eccn.text).toContain("NS applies to 3B001.a.1 to a.3, b, c | NS Column 2.");
+    expect(eccn.text).toContain("Related Controls: See also 3B903 and 3B991.");
+  });
+
+  it("reads lettered lines of licence requirement notes and of notes as note text, not paragraphs", () => {
+    const entries = parse("ccl-small-2024-08-01.xml").entries;
+    const b2 = entries.find((e) => e.key === "3B001.b.2")!;
+    expect(b2.text).toContain("3B001.b does not control equipment for the following:");
+    expect(b2.text).toContain("a. Ion implanters for medical applications;");
+    expect(entries.find((e) => e.key === "3B001")!.text).toContain("a. Microprocessors for use in items controlled by 3B001;");
+    expect(entries.find((e) => e.key === "3B001.a")!.text).toBe("Equipment designed for epitaxial growth as follows:");
+  });
+
+  it("keeps numbered notes and NOTE blocks with the paragraph they follow", () => {
+    const entries = parse("ccl-small-2024-08-01.xml").entries;
+    expect(entries.find((e) => e.key === "3B001.a.1")!.text).toContain("3B001.a.1 includes atomic layer epitaxy (ALE) equipment.");
+    expect(entries.find((e) => e.key === "3B001.c.1.a")!.text).toContain("1. The ‘Minimum Resolvable Feature size’");
+    expect(entries.some((e) => e.key === "3B001.1")).toBe(false);
+  });
+
+  it("tags 3B001.c and the quantum ECCNs", () => {
+    const entries = parse("ccl-small-2024-08-01.xml").entries;
+    expect(entries.find((e) => e.key === "3B001.c.1.a")!.data?.technologies).toContain("semiconductor-manufacturing-equipment");
+    expect(entries.find((e) => e.key === "4A906.a.1")!.data?.technologies).toEqual(["quantum"]);
+  });
+
+  it("gives zero records for a version that differs only in character references, whitespace and attribute order", () => {
+    expect(diff("ccl-small-2024-08-01.xml", "ccl-small-2024-08-01-cosmetic.xml")).toEqual([]);
+  });
+
+  it("diffs an amendment into exactly the added, removed and modified ECCNs and paragraphs", () => {
+    const records = diff("ccl-small-2024-08-01.xml", "ccl-small-2024-09-06.xml");
+    expect(records.map((r) => `${r.kind} ${r.subject}`).sort()).toEqual([
+      "added 3B001.c.1.b",
+      "added 3B001.c.1.c",
+      "added 3B903",
+      "modified 3B001",
+      "modified 3B001.a.1",
+      "removed 4A906.a.2",
+    ]);
+    const byKey = new Map(records.map((r) => [r.subject, r]));
+    expect(byKey.get("3B001.c.1.c")!.title).toBe(
+      "3B001 gained paragraph c.1.c: Equipment designed or modified for anisotropic dry etching, having all of the following:",
+    );
+    expect(byKey.get("3B001.c.1.c")!.technologies).toContain("semiconductor-manufacturing-equipment");
+    expect(byKey.get("3B903")!.technologies).toEqual(["semiconductor-manufacturing-equipment", "advanced-semiconductors"]);
+    expect(byKey.get("4A906.a.2")!.technologies).toEqual(["quantum"]);
+    expect(byKey.get("3B001.a.1")!.diff).toEqual(expect.arrayContaining([["-", "75"], ["+", "200"]]));
+    expect(byKey.get("3B001")!.diff).toEqual(expect.arrayContaining([["+", " RS,"]]));
+    for (const r of records) {
+      expect(r).toMatchObject({ effectiveAt: "2024-09-06", citation: "89 FR 72926", wassenaarCategory: r.subject[0] });
+    }
+  });
+
+  it("names what it expected when the supplement is missing", () => {
+    const part738 = Buffer.from('<?xml version="1.0"?><DIV5 N="738" TYPE="PART"><HEAD>PART 738</HEAD></DIV5>');
+    expect(() => source.parse({ body: part738 })).toThrow(SourceShapeChangedError);
+    expect(() => source.parse({ body: part738 })).toThrow(/no <DIV9 N="Supplement No. 1 to Part 774">.*N="738"/);
+  });
+});
+
+describe("paragraph sequence", () => {
+  it("accepts children and later siblings, and refuses going back", () => {
+    expect(continuesParagraphs("a.1", "a.2")).toBe(true);
+    expect(continuesParagraphs("a.1", "b")).toBe(true);
+    expect(continuesParagraphs("b.2", "b.2.a")).toBe(true);
+    expect(continuesParagraphs("b.2", "a")).toBe(false);
+    expect(continuesParagraphs("b.2", "b.1")).toBe(false);
+  });
+
+  it("continues a note's list only with its very next item", () => {
+    expect(continuesNoteList("a", "b")).toBe(true);
+    expect(continuesNoteList("a", "c")).toBe(false);
+    expect(continuesNoteList("d.4.b.2", "d.4.c")).toBe(false);
+  });
+});
+
+describe("eCFR versions", () => {
+  it("lists the dates on which the CCL itself changed, oldest first", () => {
+    const body = Buffer.from(
+      JSON.stringify({
+        content_versions: [
+          { date: "2024-09-06", identifier: "Supplement No. 1 to Part 774", name: "Supplement No. 1 to Part 774—The Commerce Control List", part: "774" },
+          { date: "2024-03-29", identifier: "774.1", name: "§ 774.1 Introduction.", part: "774" },
+          { date: "2024-04-11", identifier: "Supplement No. 1 to Part 774", part: "774" },
+          { date: "2024-09-06", identifier: "Supplement No. 1 to Part 774", part: "774" },
+        ],
+      }),
+    );
+    expect(cclVersionDates(body)).toEqual(["2024-04-11", "2024-09-06"]);
+  });
+
+  it("refuses a response without content_versions", () => {
+    expect(() => cclVersionDates(Buffer.from('{"error":"nope"}'))).toThrow(/no content_versions/);
+  });
+});
