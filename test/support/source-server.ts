@@ -20,7 +20,9 @@ export async function startSourceServer(routes: Record<string, Route> | ((url: U
     requests.push({ path: `${url.pathname}${url.search}`, headers: req.headers });
     const route = typeof routes === "function" ? routes(url) : routes[url.pathname];
     if (!route) {
-      res.writeHead(404, { "content-type": "application/json" }).end('{"status":404,"message":"Record Not Found"}');
+      res
+        .writeHead(404, { "content-type": "application/json" })
+        .end('{"status":404,"message":"Record Not Found"}');
       return;
     }
     const reply = await route(req, url);

@@ -35,7 +35,17 @@ function sniffDeclared(bytes: Uint8Array): { charset: string; from: DecodedText[
 // decoder treats them all as plain ISO-8859-1 and turns 0x80–0x9F into C1
 // controls instead of curly quotes, dashes and the euro sign, so those 32
 // code points are mapped here (undefined in windows-1252: 81 8D 8F 90 9D).
-const WINDOWS_1252_LABELS = new Set(["windows-1252", "cp1252", "x-cp1252", "latin1", "iso-8859-1", "iso8859-1", "l1", "us-ascii", "ascii"]);
+const WINDOWS_1252_LABELS = new Set([
+  "windows-1252",
+  "cp1252",
+  "x-cp1252",
+  "latin1",
+  "iso-8859-1",
+  "iso8859-1",
+  "l1",
+  "us-ascii",
+  "ascii",
+]);
 const WINDOWS_1252_HIGH =
   "\u20ac\ufffd\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\ufffd\u017d\ufffd\ufffd\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\ufffd\u017e\u0178";
 
@@ -47,7 +57,8 @@ function decodeWindows1252(bytes: Uint8Array): string {
     for (const b of chunk) {
       if (b >= 0x80 && b <= 0x9f) {
         const c = WINDOWS_1252_HIGH[b - 0x80]!;
-        if (c === "\ufffd") throw new SourceShapeChangedError(`byte 0x${b.toString(16)} is not defined in windows-1252`);
+        if (c === "\ufffd")
+          throw new SourceShapeChangedError(`byte 0x${b.toString(16)} is not defined in windows-1252`);
         piece += c;
       } else piece += String.fromCharCode(b);
     }

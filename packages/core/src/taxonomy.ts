@@ -93,7 +93,7 @@ const KEYWORD_RULES: readonly (readonly [RegExp, TechnologyId])[] = [
     "semiconductor-manufacturing-equipment",
   ],
   [
-    /integrated circuits?|high[- ]bandwidth memory|\bHBM\b|advanced[- ]node|semiconductor devices?|microprocessor/i,
+    /integrated circuits?|gate[- ]all[- ]around|high[- ]bandwidth memory|\bHBM\b|advanced[- ]node|semiconductor devices?|microprocessor/i,
     "advanced-semiconductors",
   ],
   [/gate[- ]all[- ]around|\bGAAFETs?\b/i, "gaafet"],
@@ -102,7 +102,9 @@ const KEYWORD_RULES: readonly (readonly [RegExp, TechnologyId])[] = [
     /advanced computing|supercomputer|high[- ]performance computing|data cent(?:er|re)s?|\bGPUs?\b/i,
     "advanced-computing",
   ],
-  [/artificial intelligence|\bAI\b|model weights|machine learning|neural network/, "artificial-intelligence"],
+  [/artificial intelligence|model weights|machine learning|neural network/i, "artificial-intelligence"],
+  // "AI" only in capitals: "ai" is too common inside other words and names.
+  [/\bAI\b/, "artificial-intelligence"],
   [/cryptograph|encryption|information security|cryptanaly/i, "cryptography"],
   [/biotechnolog|peptide synthesi|genetic(?:ally)? |\btoxins?\b|pathogen/i, "biotechnology"],
 ];

@@ -1,12 +1,14 @@
-import { SourceShapeChangedError } from "@regwatch/core/errors";
 import { decodeText } from "@regwatch/core/encoding";
+import { SourceShapeChangedError } from "@regwatch/core/errors";
 import { describe, expect, it } from "vitest";
 
 describe("decodeText", () => {
   it("decodes Shift_JIS declared in the XML declaration", () => {
     // 輸出貿易管理令 in Shift_JIS, inside an XML document that says so.
     const head = Buffer.from('<?xml version="1.0" encoding="Shift_JIS"?><Law>', "latin1");
-    const body = Buffer.from([0x97, 0x41, 0x8f, 0x6f, 0x96, 0x66, 0x88, 0xd5, 0x8a, 0xc7, 0x97, 0x9d, 0x97, 0xdf]);
+    const body = Buffer.from([
+      0x97, 0x41, 0x8f, 0x6f, 0x96, 0x66, 0x88, 0xd5, 0x8a, 0xc7, 0x97, 0x9d, 0x97, 0xdf,
+    ]);
     const tail = Buffer.from("</Law>", "latin1");
     const decoded = decodeText(Buffer.concat([head, body, tail]));
     expect(decoded.text).toContain("輸出貿易管理令");
@@ -21,16 +23,24 @@ describe("decodeText", () => {
   });
 
   it("treats latin1 labels as windows-1252, as browsers do", () => {
-    expect(decodeText(Buffer.from([0x96, 0x20, 0xe9]), "text/plain; charset=ISO-8859-1").text).toBe("\u2013 \u00e9");
+    expect(decodeText(Buffer.from([0x96, 0x20, 0xe9]), "text/plain; charset=ISO-8859-1").text).toBe(
+      "\u2013 \u00e9",
+    );
   });
 
   it("prefers the byte-order mark and drops it", () => {
-    const decoded = decodeText(Buffer.from([0xef, 0xbb, 0xbf, 0x3c, 0x61, 0x2f, 0x3e]), "text/xml; charset=iso-8859-1");
+    const decoded = decodeText(
+      Buffer.from([0xef, 0xbb, 0xbf, 0x3c, 0x61, 0x2f, 0x3e]),
+      "text/xml; charset=iso-8859-1",
+    );
     expect(decoded).toEqual({ text: "<a/>", charset: "utf-8", from: "bom" });
   });
 
   it("takes the charset from an HTML meta tag", () => {
-    const html = Buffer.concat([Buffer.from('<html><head><meta charset="Shift_JIS"></head><body>'), Buffer.from([0x93, 0xfa, 0x96, 0x7b])]);
+    const html = Buffer.concat([
+      Buffer.from('<html><head><meta charset="Shift_JIS"></head><body>'),
+      Buffer.from([0x93, 0xfa, 0x96, 0x7b]),
+    ]);
     expect(decodeText(html).text).toContain("日本");
   });
 
@@ -41,6 +51,8 @@ describe("decodeText", () => {
   });
 
   it("names an unknown charset", () => {
-    expect(() => decodeText(Buffer.from("x"), "text/plain; charset=x-klingon")).toThrow(/unsupported character encoding "x-klingon"/);
+    expect(() => decodeText(Buffer.from("x"), "text/plain; charset=x-klingon")).toThrow(
+      /unsupported character encoding "x-klingon"/,
+    );
   });
 });

@@ -42,17 +42,19 @@ describe("technology tags", () => {
   });
 
   it("finds ECCNs mentioned in prose", () => {
-    expect(findEccns("revises 3B001 and adds ECCNs 3B903, 4A906; see 3B001.c")).toEqual(["3B001", "3B903", "4A906"]);
+    expect(findEccns("revises 3B001 and adds ECCNs 3B903, 4A906; see 3B001.c")).toEqual([
+      "3B001",
+      "3B903",
+      "4A906",
+    ]);
   });
 });
 
 describe("countries", () => {
   it("finds affected destinations in a title", () => {
-    expect(findCountries("Additions to the Entity List: China, Russia, and the United Arab Emirates")).toEqual([
-      "AE",
-      "CN",
-      "RU",
-    ]);
+    expect(
+      findCountries("Additions to the Entity List: China, Russia, and the United Arab Emirates"),
+    ).toEqual(["AE", "CN", "RU"]);
   });
 
   it("keeps overlapping names apart", () => {

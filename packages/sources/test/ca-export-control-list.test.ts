@@ -18,7 +18,11 @@ const parse = (name: string) => {
 const ctx: RecordContext = {
   source: { id: source.id, jurisdiction: "CA" },
   detectedAt: "2025-07-31T00:00:00.000Z",
-  provenance: { artifactSha256: "a".repeat(64), fetchedAt: "2025-07-31T00:00:00.000Z", parserVersion: source.parserVersion },
+  provenance: {
+    artifactSha256: "a".repeat(64),
+    fetchedAt: "2025-07-31T00:00:00.000Z",
+    parserVersion: source.parserVersion,
+  },
   origin: "regulatory",
   url: null,
   citation: "SOR/2025-89",
@@ -35,7 +39,9 @@ function diff(oldName: string, newName: string) {
 describe("ca.export-control-list parser", () => {
   it("parses items, sub-items, group-level provisions, notes and body sections (snapshot)", async () => {
     const snapshot = parse("ecl-small-2024.xml");
-    await expect(`${JSON.stringify(snapshot, null, 2)}\n`).toMatchFileSnapshot("__snapshots__/ca-ecl-small-2024.json");
+    await expect(`${JSON.stringify(snapshot, null, 2)}\n`).toMatchFileSnapshot(
+      "__snapshots__/ca-ecl-small-2024.json",
+    );
     expect(snapshot.entries.map((e) => e.key)).toEqual([
       "s.1",
       "s.1:Guide",

@@ -5,11 +5,12 @@ import { diffLists, type RecordContext } from "@regwatch/diff/diff-snapshots";
 import { entryHash } from "@regwatch/diff/entry-hash";
 import { findSource } from "@regwatch/sources/registry";
 import { describe, expect, it } from "vitest";
-import { cclVersionDates } from "../src/us/ecfr-ccl/source.ts";
 import { continuesNoteList, continuesParagraphs } from "../src/us/ecfr-ccl/parse.ts";
+import { cclVersionDates } from "../src/us/ecfr-ccl/source.ts";
 
 const source = findSource("us.ecfr.ccl")!;
-const fixture = (name: string) => readFileSync(join(import.meta.dirname, "../src/us/ecfr-ccl/fixtures", name));
+const fixture = (name: string) =>
+  readFileSync(join(import.meta.dirname, "../src/us/ecfr-ccl/fixtures", name));
 const parse = (name: string) => {
   const snapshot = source.parse({
     body: fixture(name),
@@ -22,7 +23,11 @@ const parse = (name: string) => {
 const ctx: RecordContext = {
   source: { id: source.id, jurisdiction: "US" },
   detectedAt: "2024-09-07T12:00:00.000Z",
-  provenance: { artifactSha256: "b".repeat(64), fetchedAt: "2024-09-07T12:00:00.000Z", parserVersion: source.parserVersion },
+  provenance: {
+    artifactSha256: "b".repeat(64),
+    fetchedAt: "2024-09-07T12:00:00.000Z",
+    parserVersion: source.parserVersion,
+  },
   origin: "regulatory",
   url: null,
   citation: "89 FR 72926",
@@ -40,7 +45,9 @@ const diff = (a: string, b: string) =>
 describe("us.ecfr.ccl parser", () => {
   it("parses ECCNs and paragraphs (snapshot)", async () => {
     const snapshot = parse("ccl-small-2024-08-01.xml");
-    await expect(`${JSON.stringify(snapshot, null, 2)}\n`).toMatchFileSnapshot("__snapshots__/ccl-small-2024-08-01.json");
+    await expect(`${JSON.stringify(snapshot, null, 2)}\n`).toMatchFileSnapshot(
+      "__snapshots__/ccl-small-2024-08-01.json",
+    );
     expect(snapshot.meta).toMatchObject({ versionDate: "2024-08-01", eccns: 2 });
     expect(snapshot.entries.map((e) => e.key)).toEqual([
       "3B001",
@@ -73,20 +80,30 @@ describe("us.ecfr.ccl parser", () => {
     const b2 = entries.find((e) => e.key === "3B001.b.2")!;
     expect(b2.text).toContain("3B001.b does not control equipment for the following:");
     expect(b2.text).toContain("a. Ion implanters for medical applications;");
-    expect(entries.find((e) => e.key === "3B001")!.text).toContain("a. Microprocessors for use in items controlled by 3B001;");
-    expect(entries.find((e) => e.key === "3B001.a")!.text).toBe("Equipment designed for epitaxial growth as follows:");
+    expect(entries.find((e) => e.key === "3B001")!.text).toContain(
+      "a. Microprocessors for use in items controlled by 3B001;",
+    );
+    expect(entries.find((e) => e.key === "3B001.a")!.text).toBe(
+      "Equipment designed for epitaxial growth as follows:",
+    );
   });
 
   it("keeps numbered notes and NOTE blocks with the paragraph they follow", () => {
     const entries = parse("ccl-small-2024-08-01.xml").entries;
-    expect(entries.find((e) => e.key === "3B001.a.1")!.text).toContain("3B001.a.1 includes atomic layer epitaxy (ALE) equipment.");
-    expect(entries.find((e) => e.key === "3B001.c.1.a")!.text).toContain("1. The ‘Minimum Resolvable Feature size’");
+    expect(entries.find((e) => e.key === "3B001.a.1")!.text).toContain(
+      "3B001.a.1 includes atomic layer epitaxy (ALE) equipment.",
+    );
+    expect(entries.find((e) => e.key === "3B001.c.1.a")!.text).toContain(
+      "1. The ‘Minimum Resolvable Feature size’",
+    );
     expect(entries.some((e) => e.key === "3B001.1")).toBe(false);
   });
 
   it("tags 3B001.c and the quantum ECCNs", () => {
     const entries = parse("ccl-small-2024-08-01.xml").entries;
-    expect(entries.find((e) => e.key === "3B001.c.1.a")!.data?.technologies).toContain("semiconductor-manufacturing-equipment");
+    expect(entries.find((e) => e.key === "3B001.c.1.a")!.data?.technologies).toContain(
+      "semiconductor-manufacturing-equipment",
+    );
     expect(entries.find((e) => e.key === "4A906.a.1")!.data?.technologies).toEqual(["quantum"]);
   });
 
@@ -109,19 +126,35 @@ describe("us.ecfr.ccl parser", () => {
       "3B001 gained paragraph c.1.c: Equipment designed or modified for anisotropic dry etching, having all of the following:",
     );
     expect(byKey.get("3B001.c.1.c")!.technologies).toContain("semiconductor-manufacturing-equipment");
-    expect(byKey.get("3B903")!.technologies).toEqual(["semiconductor-manufacturing-equipment", "advanced-semiconductors"]);
+    expect(byKey.get("3B903")!.technologies).toEqual([
+      "semiconductor-manufacturing-equipment",
+      "advanced-semiconductors",
+    ]);
     expect(byKey.get("4A906.a.2")!.technologies).toEqual(["quantum"]);
-    expect(byKey.get("3B001.a.1")!.diff).toEqual(expect.arrayContaining([["-", "75"], ["+", "200"]]));
+    expect(byKey.get("3B001.a.1")!.diff).toEqual(
+      expect.arrayContaining([
+        ["-", "75"],
+        ["+", "200"],
+      ]),
+    );
     expect(byKey.get("3B001")!.diff?.filter(([op]) => op !== "=")).toEqual([["+", "RS, "]]);
     for (const r of records) {
-      expect(r).toMatchObject({ effectiveAt: "2024-09-06", citation: "89 FR 72926", wassenaarCategory: r.subject[0] });
+      expect(r).toMatchObject({
+        effectiveAt: "2024-09-06",
+        citation: "89 FR 72926",
+        wassenaarCategory: r.subject[0],
+      });
     }
   });
 
   it("names what it expected when the supplement is missing", () => {
-    const part738 = Buffer.from('<?xml version="1.0"?><DIV5 N="738" TYPE="PART"><HEAD>PART 738</HEAD></DIV5>');
+    const part738 = Buffer.from(
+      '<?xml version="1.0"?><DIV5 N="738" TYPE="PART"><HEAD>PART 738</HEAD></DIV5>',
+    );
     expect(() => source.parse({ body: part738 })).toThrow(SourceShapeChangedError);
-    expect(() => source.parse({ body: part738 })).toThrow(/no <DIV9 N="Supplement No. 1 to Part 774">.*N="738"/);
+    expect(() => source.parse({ body: part738 })).toThrow(
+      /no <DIV9 N="Supplement No. 1 to Part 774">.*N="738"/,
+    );
   });
 });
 
@@ -146,7 +179,12 @@ describe("eCFR versions", () => {
     const body = Buffer.from(
       JSON.stringify({
         content_versions: [
-          { date: "2024-09-06", identifier: "Supplement No. 1 to Part 774", name: "Supplement No. 1 to Part 774—The Commerce Control List", part: "774" },
+          {
+            date: "2024-09-06",
+            identifier: "Supplement No. 1 to Part 774",
+            name: "Supplement No. 1 to Part 774—The Commerce Control List",
+            part: "774",
+          },
           { date: "2024-03-29", identifier: "774.1", name: "§ 774.1 Introduction.", part: "774" },
           { date: "2024-04-11", identifier: "Supplement No. 1 to Part 774", part: "774" },
           { date: "2024-09-06", identifier: "Supplement No. 1 to Part 774", part: "774" },
