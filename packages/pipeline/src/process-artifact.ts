@@ -82,6 +82,17 @@ function newEntries(snapshot: Snapshot): NewEntry[] {
   }
 }
 
+/** ETag / Last-Modified of a body, once it is safely archived and processed. */
+async function rememberValidators(deps: Pick<PipelineDeps, "db">, response: HttpResponse, at: Date) {
+  await saveValidators(deps.db, {
+    url: response.url,
+    etag: response.headers.etag ?? null,
+    lastModified: response.headers["last-modified"] ?? null,
+    artifactSha256: response.sha256,
+    at,
+  });
+}
+
 /**
  * One fetched body through the whole pipeline: archive the bytes, parse,
  * check expectations, diff against the source's current state, and store
@@ -104,6 +115,7 @@ export async function processArtifact(
     fetchedAt,
   });
   if (await findSnapshot(db, source.id, response.sha256, source.parserVersion)) {
+    await rememberValidators(deps, response, options.runAt);
     return { status: "duplicate", snapshotId: null, records: [], origin: null, reason: "already processed" };
   }
 
@@ -297,13 +309,7 @@ export async function processArtifact(
       success: true,
       changed: inserted > 0,
     });
-    await saveValidators(tx, {
-      url: response.url,
-      etag: response.headers.etag ?? null,
-      lastModified: response.headers["last-modified"] ?? null,
-      artifactSha256: response.sha256,
-      at: options.runAt,
-    });
+    await rememberValidators({ ...deps, db: tx }, response, options.runAt);
     return row;
   });
   log.info(

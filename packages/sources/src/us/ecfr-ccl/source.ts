@@ -43,9 +43,20 @@ export function cclVersionDates(body: Uint8Array): string[] {
   return [...dates].sort();
 }
 
-async function versionDates(http: HttpClient, conditional: boolean) {
-  const response = await http.get(VERSIONS_URL, { conditional });
-  return { response, dates: response.notModified ? null : cclVersionDates(response.body) };
+/**
+ * The versions list, asked conditionally with the ETag kept in the source's
+ * own cursor: cursor and validator move together, only when a run succeeds,
+ * so a failed download of the full XML is retried on the next run.
+ */
+async function versionDates(http: HttpClient, etag: string | null) {
+  const response = await http.get(VERSIONS_URL, {
+    conditional: false,
+    headers: etag ? { "if-none-match": etag } : {},
+  });
+  return {
+    etag: response.headers.etag ?? null,
+    dates: response.notModified ? null : cclVersionDates(response.body),
+  };
 }
 
 export const usEcfrCcl = defineSource({
@@ -80,17 +91,19 @@ export const usEcfrCcl = defineSource({
   async fetch(ctx) {
     // Cheap probe first: the versions list. The full XML (2 MB) only when a
     // version date appears that we have not processed.
-    const { dates } = await versionDates(ctx.http, true);
     const seen = typeof ctx.state.lastVersionDate === "string" ? ctx.state.lastVersionDate : null;
+    const etag = typeof ctx.state.versionsEtag === "string" && seen ? ctx.state.versionsEtag : null;
+    const { dates, etag: newEtag } = await versionDates(ctx.http, etag);
     if (dates === null) return { artifacts: [], state: ctx.state };
     const newest = dates[dates.length - 1];
     if (!newest) throw new SourceShapeChangedError("eCFR lists no version of Supplement No. 1 to Part 774");
-    if (seen && newest <= seen) return { artifacts: [], state: ctx.state };
+    const state = { ...ctx.state, versionsEtag: newEtag };
+    if (seen && newest <= seen) return { artifacts: [], state };
     const response = await ctx.http.get(fullXmlUrl(newest), { conditional: false });
-    return { artifacts: [{ response, asOf: newest }], state: { ...ctx.state, lastVersionDate: newest } };
+    return { artifacts: [{ response, asOf: newest }], state: { ...state, lastVersionDate: newest } };
   },
   async *backfill(ctx, since) {
-    const { dates } = await versionDates(ctx.http, false);
+    const { dates } = await versionDates(ctx.http, null);
     const wanted = (dates ?? []).filter((d) => d >= since);
     let index = 0;
     for (const date of wanted) {

@@ -1,0 +1,163 @@
+import { RateLimitedError, ResponseTooLargeError, SourceUnavailableError } from "@regwatch/core/errors";
+import {
+  createHttpClient,
+  type HttpClientOptions,
+  mapOrigin,
+  retryAfterMs,
+} from "@regwatch/fetch/http-client";
+import { afterEach, describe, expect, it } from "vitest";
+import { startSourceServer } from "../../../test/support/source-server.ts";
+
+type Server = Awaited<ReturnType<typeof startSourceServer>>;
+let server: Server | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+function client(origin: string, extra: Partial<HttpClientOptions> = {}) {
+  const waits: number[] = [];
+  const http = createHttpClient({
+    userAgent: "regwatch-test/1",
+    timeoutMs: 5000,
+    maxBytes: 1024,
+    hostIntervalMs: 0,
+    originMap: { "https://www.ecfr.gov": origin },
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+    ...extra,
+  });
+  return { http, waits };
+}
+
+describe("http client", () => {
+  it("asks the mapped origin with the official path, query and a descriptive User-Agent", async () => {
+    server = await startSourceServer({
+      "/api/versioner/v1/titles.json": () => ({
+        body: '{"titles":[]}',
+        headers: { "content-type": "application/json" },
+      }),
+    });
+    const { http } = client(server.origin);
+    const response = await http.get("https://www.ecfr.gov/api/versioner/v1/titles.json?x=1");
+    expect(response).toMatchObject({
+      status: 200,
+      notModified: false,
+      url: "https://www.ecfr.gov/api/versioner/v1/titles.json?x=1",
+    });
+    expect(Buffer.from(response.body).toString()).toBe('{"titles":[]}');
+    expect(response.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(server.requests[0]).toMatchObject({ path: "/api/versioner/v1/titles.json?x=1" });
+    expect(server.requests[0]!.headers["user-agent"]).toBe("regwatch-test/1");
+  });
+
+  it("retries a 503 with backoff and returns the answer that follows", async () => {
+    let calls = 0;
+    server = await startSourceServer({ "/x": () => (++calls < 3 ? { status: 503 } : { body: "ok" }) });
+    const { http, waits } = client(server.origin, { backoffMs: 100 });
+    const response = await http.get("https://www.ecfr.gov/x");
+    expect(Buffer.from(response.body).toString()).toBe("ok");
+    expect(calls).toBe(3);
+    expect(waits).toHaveLength(2);
+    expect(waits[1]!).toBeGreaterThan(waits[0]!);
+  });
+
+  it("honours Retry-After on 429", async () => {
+    let calls = 0;
+    server = await startSourceServer({
+      "/x": () => (++calls === 1 ? { status: 429, headers: { "retry-after": "7" } } : { body: "ok" }),
+    });
+    const { http, waits } = client(server.origin);
+    await http.get("https://www.ecfr.gov/x");
+    expect(waits).toEqual([7000]);
+  });
+
+  it("gives up at once with RateLimitedError when asked to wait longer than it will", async () => {
+    server = await startSourceServer({ "/x": () => ({ status: 429, headers: { "retry-after": "3600" } }) });
+    const { http, waits } = client(server.origin);
+    await expect(http.get("https://www.ecfr.gov/x")).rejects.toBeInstanceOf(RateLimitedError);
+    expect(waits).toEqual([]);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("reports a source that keeps failing as unavailable after its attempts", async () => {
+    server = await startSourceServer({ "/x": () => ({ status: 502 }) });
+    const { http } = client(server.origin, { attempts: 3 });
+    await expect(http.get("https://www.ecfr.gov/x")).rejects.toThrow(/HTTP 502 \(after 3 attempts\)/);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it("does not retry a 404", async () => {
+    server = await startSourceServer({});
+    const { http } = client(server.origin);
+    await expect(http.get("https://www.ecfr.gov/missing")).rejects.toBeInstanceOf(SourceUnavailableError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("reports a refused connection as unavailable", async () => {
+    server = await startSourceServer({});
+    const origin = server.origin;
+    await server.close();
+    server = undefined;
+    const { http } = client(origin, { attempts: 2 });
+    await expect(http.get("https://www.ecfr.gov/x")).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("sends the remembered validators and reports 304 as not modified", async () => {
+    server = await startSourceServer({
+      "/x": (req) =>
+        req.headers["if-none-match"] === '"v1"'
+          ? { status: 304 }
+          : { body: "fresh", headers: { etag: '"v1"' } },
+    });
+    const { http } = client(server.origin, {
+      validators: { get: async () => ({ etag: '"v1"', lastModified: "Fri, 06 Sep 2024 00:00:00 GMT" }) },
+    });
+    const response = await http.get("https://www.ecfr.gov/x");
+    expect(response).toMatchObject({ status: 304, notModified: true });
+    expect(response.body.byteLength).toBe(0);
+    expect(server.requests[0]!.headers["if-modified-since"]).toBe("Fri, 06 Sep 2024 00:00:00 GMT");
+    const unconditional = await http.get("https://www.ecfr.gov/x", { conditional: false });
+    expect(unconditional).toMatchObject({ status: 200, headers: expect.objectContaining({ etag: '"v1"' }) });
+  });
+
+  it("refuses a body over the size cap, declared or streamed", async () => {
+    server = await startSourceServer({
+      "/declared": () => ({ body: "x".repeat(2000) }),
+      "/streamed": (_req) => ({ body: "y".repeat(5000), headers: { "transfer-encoding": "chunked" } }),
+    });
+    const { http } = client(server.origin);
+    await expect(http.get("https://www.ecfr.gov/declared")).rejects.toBeInstanceOf(ResponseTooLargeError);
+    await expect(http.get("https://www.ecfr.gov/streamed")).rejects.toThrow(/exceeds the 1024-byte cap/);
+  });
+
+  it("spaces requests to one host by the politeness interval", async () => {
+    server = await startSourceServer({ "/x": () => ({ body: "ok" }) });
+    const { http, waits } = client(server.origin, { hostIntervalMs: 1000 });
+    await http.get("https://www.ecfr.gov/x");
+    await http.get("https://www.ecfr.gov/x");
+    expect(waits).toHaveLength(1);
+    expect(waits[0]!).toBeGreaterThan(900);
+  });
+});
+
+describe("helpers", () => {
+  it("maps only listed origins, keeping a base path", () => {
+    expect(
+      mapOrigin("https://www.federalregister.gov/api/v1/documents.json?a=1", {
+        "https://www.federalregister.gov": "http://127.0.0.1:4010/fr/",
+      }),
+    ).toBe("http://127.0.0.1:4010/fr/api/v1/documents.json?a=1");
+    expect(
+      mapOrigin("https://www.ecfr.gov/x", { "https://www.federalregister.gov": "http://127.0.0.1:4010" }),
+    ).toBe("https://www.ecfr.gov/x");
+  });
+
+  it("reads Retry-After as seconds or as a date", () => {
+    const now = new Date("2024-09-06T00:00:00Z");
+    expect(retryAfterMs("120", now)).toBe(120_000);
+    expect(retryAfterMs("Fri, 06 Sep 2024 00:01:00 GMT", now)).toBe(60_000);
+    expect(retryAfterMs("soon", now)).toBeNull();
+  });
+});
