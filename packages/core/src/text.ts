@@ -19,12 +19,19 @@ export function normalizeText(text: string): string {
 }
 
 /**
- * The form two texts are compared in: normalized, and with the spaces that
- * line breaks between inline elements leave before punctuation taken out
- * ("10^-4 ;" and "10^-4;" are the same provision).
+ * The form two texts are compared in: normalized, dashes and quotes folded to
+ * ASCII, and the spaces that line breaks between inline elements leave before
+ * punctuation taken out ("10^-4 ;" and "10^-4;" are the same provision).
+ * Only hashes use it; stored and displayed text keeps its characters.
  */
 export function comparableText(text: string): string {
-  return normalizeText(text)
-    .replace(/ ([,;:.!?)\]])/g, "$1")
-    .replace(/([([]) /g, "$1");
+  return (
+    normalizeText(text)
+      // GPO switched en dashes in number ranges to hyphens in March 2024 without changing a word.
+      .replace(/[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]/g, "-")
+      .replace(/[\u2018\u2019\u201a\u2032]/g, "'")
+      .replace(/[\u201c\u201d\u201e\u2033]/g, '"')
+      .replace(/ ([,;:.!?)\]])/g, "$1")
+      .replace(/([([]) /g, "$1")
+  );
 }

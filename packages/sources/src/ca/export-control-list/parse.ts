@@ -15,6 +15,9 @@ import {
 
 export const PARSER_VERSION = "ca.export-control-list/1";
 
+// "NOTE" in the English consolidation, "NOTA :" in the French one.
+const NOTE_HEADING = /^(NOTES?|NOTA|REMARQUES?)\s*:?$/i;
+
 // Children a provision may carry. Anything else is reported, never dropped silently.
 const PROVISION_PARTS = new Set(["Label", "Text", "Provision", "HistoricalNote", "Footnote", "MarginalNote"]);
 const SECTION_PARTS = new Set([
@@ -114,7 +117,7 @@ function walkProvision(
 ) {
   let text = ownText(el, PROVISION_PARTS, walk.warnings, key);
   const children = childElements(el).filter((c) => c.name === "Provision");
-  const isNote = labelOf(el) === null && /^NOTES?$/i.test(text);
+  const isNote = labelOf(el) === null && NOTE_HEADING.test(text);
   // Unlabelled text inside a note block continues the note.
   if (isNote) {
     for (const c of children)
@@ -127,14 +130,14 @@ function walkProvision(
     if (isNote && !label) continue;
     let childKey: string;
     if (label) childKey = isNote ? `${key}.${label}` : `${key}${label}`;
-    else if (/^NOTES?$/i.test(ownText(child, PROVISION_PARTS, [], key))) childKey = `${key}.note`;
+    else if (NOTE_HEADING.test(ownText(child, PROVISION_PARTS, [], key))) childKey = `${key}.note`;
     // An unlabelled continuation paragraph inside an item: keyed by position.
     else childKey = `${key}.p${++unlabelled}`;
     walkProvision(child, childKey, key, context, walk);
   }
 }
 
-function walkSection(el: XmlElement, key: string, parentKey: string | null, walk: Walk) {
+function walkSection(el: XmlElement, key: string, parentKey: string | null, walk: Walk, root: XmlElement) {
   push(walk, {
     key,
     parentKey,
@@ -144,20 +147,22 @@ function walkSection(el: XmlElement, key: string, parentKey: string | null, walk
   });
   for (const child of childElements(el)) {
     if (child.name === "Definition") {
-      const term = firstChild(firstChild(child, "Text") ?? child, "DefinedTermEn");
+      // Definitions are keyed by the term in the document's own language.
+      const text = firstChild(child, "Text") ?? child;
+      const term = firstChild(text, root.attrs["xml:lang"] === "fr" ? "DefinedTermFr" : "DefinedTermEn");
       const name = term ? normalizeText(textOf(term)) : null;
       if (!name) {
         walk.warnings.push(`${key}: definition without an English defined term`);
         continue;
       }
-      walkSection(child, `${key}:${name}`, key, walk);
+      walkSection(child, `${key}:${name}`, key, walk, root);
     } else if (["Paragraph", "Subparagraph", "Clause", "Subsection"].includes(child.name)) {
       const label = labelOf(child);
       if (!label) {
         walk.warnings.push(`${key}: <${child.name}> without a label`);
         continue;
       }
-      walkSection(child, `${key}${label}`, key, walk);
+      walkSection(child, `${key}${label}`, key, walk, root);
     }
   }
 }
@@ -181,7 +186,7 @@ export function parseExportControlList(input: ParseInput): ListSnapshot {
   const instrument = identification
     ? normalizeText(textOf(firstChild(identification, "InstrumentNumber") ?? ""))
     : "";
-  if (!/^SOR\/89-202$/.test(instrument)) {
+  if (!/^(SOR|DORS)\/89-202$/.test(instrument)) {
     throw new SourceShapeChangedError(`expected SOR/89-202, found "${instrument || "no instrument number"}"`);
   }
 
@@ -191,7 +196,7 @@ export function parseExportControlList(input: ParseInput): ListSnapshot {
   for (const child of childElements(body)) {
     if (child.name === "Section") {
       const label = labelOf(child);
-      if (label) walkSection(child, `s.${label}`, null, walk);
+      if (label) walkSection(child, `s.${label}`, null, walk, root);
       else walk.warnings.push("section without a label");
     } else if (child.name !== "Heading") {
       walk.warnings.push(`body: unexpected <${child.name}>`);
@@ -220,7 +225,7 @@ export function parseExportControlList(input: ParseInput): ListSnapshot {
       if (child.name === "Heading") {
         const label = labelOf(child);
         const title = normalizeText(textOf(firstChild(child, "TitleText") ?? ""));
-        const groupMatch = label ? /^GROUP\s+(\d+)$/i.exec(label) : null;
+        const groupMatch = label ? /^GROUPE?\s+(\d+)$/i.exec(label) : null;
         if (groupMatch) {
           group = groupMatch[1] ?? null;
           groupTitle = title;

@@ -1,0 +1,134 @@
+import { XMLParser } from "fast-xml-parser";
+
+// A second, independent reading of Justice Laws XML for the conformance
+// suite: another XML parser and its own walk, following the key convention
+// documented for ca.export-control-list ("5506(2)(a)(i)", "group-2(b)",
+// "<item>.note", "<item>.note.1", "s.2(a)", "s.1:Guide"). It shares no code
+// with the parser it checks.
+
+type Node = Record<string, unknown>;
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  trimValues: false,
+  processEntities: true,
+  parseTagValue: false,
+});
+
+const tagOf = (n: Node) => Object.keys(n).find((k) => k !== ":@")!;
+const kids = (n: Node) => (n[tagOf(n)] as Node[]) ?? [];
+const attrs = (n: Node) => (n[":@"] as Record<string, string>) ?? {};
+const byTag = (nodes: Node[], tag: string) => nodes.filter((n) => tagOf(n) === tag);
+
+function textContent(nodes: Node[]): string {
+  let s = "";
+  for (const n of nodes) {
+    const t = tagOf(n);
+    if (t === "#text") s += String(n["#text"]);
+    else if (t === "FootnoteRef") continue;
+    else if (t === "Sup") s += `^${textContent(kids(n))}`;
+    else s += textContent(kids(n));
+  }
+  return s;
+}
+
+export function comparable(s: string): string {
+  return s
+    .replace(/[\s\u00a0\u2009\u202f]+/g, " ")
+    .replace(/[\u2010-\u2015\u2212]/g, "-")
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[\u201c\u201d]/g, '"')
+    .replace(/ ([,;:.)\]])/g, "$1")
+    .replace(/([([]) /g, "$1")
+    .trim()
+    .normalize("NFC");
+}
+
+function ownText(node: Node): string {
+  const parts: string[] = [];
+  for (const c of kids(node)) {
+    const t = tagOf(c);
+    if (t === "#text" && String(c["#text"]).trim()) parts.push(String(c["#text"]));
+    if (t === "Text") parts.push(textContent(kids(c)));
+  }
+  return comparable(parts.join(" "));
+}
+
+const label = (node: Node) => {
+  const l = byTag(kids(node), "Label")[0];
+  return l ? comparable(textContent(kids(l))) : null;
+};
+
+export function readList(xml: Buffer): Map<string, string> {
+  const out = new Map<string, string>();
+  const doc = parser.parse(xml.toString("utf8").replace(/^\uFEFF/, "")) as Node[];
+  const regulation = doc.find((n) => tagOf(n) === "Regulation")!;
+  const lang = attrs(regulation)["xml:lang"];
+  const body = byTag(kids(regulation), "Body")[0]!;
+
+  const section = (node: Node, key: string) => {
+    out.set(key, ownText(node));
+    for (const c of kids(node)) {
+      const t = tagOf(c);
+      if (t === "Definition") {
+        const text = byTag(kids(c), "Text")[0];
+        const term = text && byTag(kids(text), lang === "fr" ? "DefinedTermFr" : "DefinedTermEn")[0];
+        if (term) section(c, `${key}:${comparable(textContent(kids(term)))}`);
+      } else if (["Paragraph", "Subparagraph", "Clause", "Subsection"].includes(t)) {
+        section(c, `${key}${label(c)}`);
+      }
+    }
+  };
+  for (const s of byTag(kids(body), "Section")) section(s, `s.${label(s)}`);
+
+  const isNote = (n: Node) => label(n) === null && /^(NOTES?|NOTA|REMARQUES?)\s*:?$/i.test(ownText(n));
+  const provision = (node: Node, key: string) => {
+    const children = byTag(kids(node), "Provision");
+    let text = ownText(node);
+    const note = isNote(node);
+    if (note) for (const c of children) if (label(c) === null) text = comparable(`${text} ${ownText(c)}`);
+    out.set(key, text);
+    let n = 0;
+    for (const c of children) {
+      const l = label(c);
+      if (note && l === null) continue;
+      if (l !== null) provision(c, note ? `${key}.${l}` : `${key}${l}`);
+      else if (isNote(c)) provision(c, `${key}.note`);
+      else provision(c, `${key}.p${++n}`);
+    }
+  };
+  for (const schedule of byTag(kids(regulation), "Schedule")) {
+    const form = byTag(kids(schedule), "ScheduleFormHeading")[0];
+    if (attrs(schedule).id === "NifProvs" || (form && attrs(form).type === "amending")) continue;
+    let group = "";
+    let unlabelled = 0;
+    for (const c of kids(schedule)) {
+      const t = tagOf(c);
+      if (t === "Heading") {
+        const m = /^GROUPE?\s+(\d+)$/i.exec(label(c) ?? "");
+        if (m) {
+          group = m[1]!;
+          unlabelled = 0;
+        }
+      } else if (t === "Provision") {
+        const l = label(c);
+        if (l) provision(c, l);
+        else provision(c, ++unlabelled === 1 ? `group-${group}` : `group-${group}.p${unlabelled}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** What changed between two readings: "added 5506", "removed 5101", "modified s.1:Guide". */
+export function expectedChanges(before: Map<string, string>, after: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of after) {
+    if (!before.has(k)) out.push(`added ${k}`);
+    else if (before.get(k) !== v) out.push(`modified ${k}`);
+  }
+  for (const k of before.keys()) if (!after.has(k)) out.push(`removed ${k}`);
+  return out.sort();
+}
