@@ -56,9 +56,7 @@ export function changeLine(r: ChangeRecord): string {
   const date = r.effectiveAt ?? r.publishedAt ?? r.detectedAt.slice(0, 10);
   const tags = r.technologies.length ? ` [${r.technologies.join(", ")}]` : "";
   const countries = r.countries.length ? ` {${r.countries.join(", ")}}` : "";
-  const cite = r.citation ? ` (${r.citation})` : "";
+  const cite = r.citation ? ` (${safeLine(r.citation)})` : "";
   const flag = r.origin === "regulatory" ? "" : ` <${r.origin}>`;
-  return safeLine(
-    `${date}  ${r.jurisdiction}  ${r.kind.padEnd(9)} ${r.subject}  ${r.title}${cite}${tags}${countries}${flag}`,
-  );
+  return `${date}  ${r.jurisdiction}  ${r.kind.padEnd(9)} ${safeLine(r.subject)}  ${safeLine(r.title)}${cite}${tags}${countries}${flag}`;
 }

@@ -125,8 +125,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         signal: AbortSignal.timeout(options.timeoutMs),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      throw new RetryableError(`${url}: ${cause ?? (err as Error).name ?? "network error"}`, null, false);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const what = cause?.code ?? cause?.message ?? (err as Error).message ?? "network error";
+      throw new RetryableError(`${url}: ${what}`, null, false);
     }
     if (response.status === 429 || response.status >= 500) {
       await response.body?.cancel();

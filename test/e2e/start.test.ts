@@ -1,0 +1,101 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const bin = join(import.meta.dirname, "../../apps/cli/bin/regwatch.mjs");
+const run = promisify(execFile);
+
+let dataDir: string;
+let child: ChildProcess;
+let baseUrl: string;
+let stderr = "";
+let closedPort = 0;
+
+function env(): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _db, ...rest } = process.env;
+  // Every official origin points at a closed port: a machine with no network.
+  const closed = `http://127.0.0.1:${closedPort}`;
+  return {
+    ...rest,
+    REGWATCH_DATA_DIR: dataDir,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    REGWATCH_HOST_INTERVAL_MS: "0",
+    REGWATCH_ORIGIN_MAP: JSON.stringify({
+      "https://www.federalregister.gov": closed,
+      "https://www.ecfr.gov": closed,
+      "https://laws-lois.justice.gc.ca": closed,
+    }),
+  };
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "regwatch-start-"));
+  // A port that was free a moment ago and has nothing listening now.
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
+  closedPort = (probe.address() as { port: number }).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  child = spawn(process.execPath, [bin, "start"], { env: env(), stdio: ["ignore", "pipe", "pipe"] });
+  baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`start did not listen:\n${stderr}`)), 60_000);
+    child.stderr!.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`start exited with ${code}:\n${stderr}`)));
+  });
+});
+
+afterAll(() => {
+  if (child.exitCode === null) child.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("regwatch start on a machine with no network", () => {
+  it("serves health and marks every source unreachable without crashing", async () => {
+    let health:
+      | { status: string; database: string; sources: { id: string; health: string; reason: string | null }[] }
+      | undefined;
+    for (let i = 0; i < 120; i++) {
+      health = (await (await fetch(`${baseUrl}/health`)).json()) as typeof health;
+      if (health!.sources.every((s) => s.health !== "unknown")) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(health).toMatchObject({ status: "ok", database: "pglite" });
+    expect(health!.sources.map((s) => [s.id, s.health])).toEqual([
+      ["us.federal-register", "unreachable"],
+      ["us.ecfr.ccl", "unreachable"],
+      ["ca.export-control-list", "unreachable"],
+    ]);
+    expect(health!.sources[2]!.reason).toMatch(/ECONNREFUSED/);
+    expect(child.exitCode).toBeNull();
+  });
+
+  it("lets other regwatch commands work while it owns the embedded database", async () => {
+    const sources = await run(process.execPath, [bin, "sources", "--json"], { env: env() });
+    const parsed = JSON.parse(sources.stdout) as { sources: { id: string; health: string }[] };
+    expect(parsed.sources.map((s) => s.health)).toEqual(["unreachable", "unreachable", "unreachable"]);
+    const changes = await run(process.execPath, [bin, "changes", "--json"], { env: env() });
+    expect(JSON.parse(changes.stdout)).toEqual({ changes: [] });
+  });
+
+  it("stops cleanly on SIGTERM and releases the database", async () => {
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(existsSync(join(dataDir, "control.json"))).toBe(false);
+    expect(existsSync(join(dataDir, "db.lock"))).toBe(false);
+    // With nothing running, the CLI opens the database itself.
+    const after = await run(process.execPath, [bin, "sources", "--json"], { env: env() });
+    expect(JSON.parse(after.stdout).sources).toHaveLength(3);
+  });
+});
