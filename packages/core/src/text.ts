@@ -11,11 +11,10 @@ export function sha256Hex(data: Uint8Array | string): string {
  * parser. Quotes and dashes are kept: in legal text they can carry meaning.
  */
 export function normalizeText(text: string): string {
-  return text
-    .normalize("NFC")
-    .replace(/[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
+  // JavaScript's \s already covers the no-break and typographic spaces; U+200B is added.
+  const collapsed = text.replace(/[\s\u200b]+/g, " ").trim();
+  // Composition only matters outside ASCII, and checking is far cheaper than composing.
+  return /[^\x00-\x7f]/.test(collapsed) ? collapsed.normalize("NFC") : collapsed;
 }
 
 /**
