@@ -1,0 +1,66 @@
+import { SourceShapeChangedError } from "@regwatch/core/errors";
+import { SaxesParser } from "saxes";
+
+export interface XmlHandlers {
+  open(name: string, attrs: Record<string, string>): void;
+  close(name: string): void;
+  text(text: string): void;
+}
+
+export interface StreamXmlOptions {
+  /** Deeper nesting than any legal text needs is treated as hostile. */
+  maxDepth?: number;
+  /** Name for error messages. */
+  fileName?: string;
+}
+
+/**
+ * Strict, non-validating XML as a stream of events, without building a tree
+ * (large lists parse in little more than the tokenizer's time). Well-formedness
+ * errors are fatal. Entity declarations are refused outright: no general
+ * entities beyond XML's five and character references are ever expanded, so
+ * "billion laughs" and external-entity tricks cannot do anything.
+ */
+export function streamXml(text: string, handlers: XmlHandlers, options: StreamXmlOptions = {}): void {
+  const maxDepth = options.maxDepth ?? 256;
+  const where = options.fileName ? `${options.fileName}: ` : "";
+  const parser = new SaxesParser({ position: true });
+  let depth = 0;
+  let seenRoot = false;
+  let failure: Error | undefined;
+
+  parser.on("doctype", (doctype) => {
+    if (/<!ENTITY/i.test(doctype)) {
+      throw new SourceShapeChangedError(`${where}document declares XML entities; refusing to expand them`);
+    }
+  });
+  parser.on("opentag", (tag) => {
+    seenRoot = true;
+    if (++depth > maxDepth)
+      throw new SourceShapeChangedError(`${where}elements nested deeper than ${maxDepth}`);
+    handlers.open(tag.name, tag.attributes as Record<string, string>);
+  });
+  parser.on("closetag", (tag) => {
+    depth--;
+    handlers.close(tag.name);
+  });
+  parser.on("text", (t) => {
+    if (depth > 0) handlers.text(t);
+  });
+  parser.on("cdata", (t) => {
+    if (depth > 0) handlers.text(t);
+  });
+  parser.on("error", (err) => {
+    failure ??= err;
+  });
+  try {
+    parser.write(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).close();
+  } catch (err) {
+    if (err instanceof SourceShapeChangedError) throw err;
+    failure ??= err as Error;
+  }
+  if (failure) {
+    throw new SourceShapeChangedError(`${where}malformed XML: ${failure.message.replace(/^undefined:/, "")}`);
+  }
+  if (!seenRoot) throw new SourceShapeChangedError(`${where}no root element`);
+}
