@@ -118,13 +118,21 @@ export function technologiesForKey(key: string): TechnologyId[] {
   return [...found];
 }
 
+// All keyword rules as one alternation, so a text is scanned once; each
+// rule is its own capturing group, and the group that matched names the id.
+let combined: RegExp | undefined;
+
 /** Technologies named in free text: titles, abstracts, entry bodies. */
 export function technologiesForText(text: string): TechnologyId[] {
-  const found: TechnologyId[] = [];
-  for (const [pattern, id] of KEYWORD_RULES) {
-    if (pattern.test(text) && !found.includes(id)) found.push(id);
+  combined ??= new RegExp(KEYWORD_RULES.map(([pattern]) => `(${pattern.source})`).join("|"), "gi");
+  const found = new Set<TechnologyId>();
+  for (const m of text.matchAll(combined)) {
+    const index = m.findIndex((g, i) => i > 0 && g !== undefined);
+    const rule = KEYWORD_RULES[index - 1];
+    // A case-sensitive rule ("AI") matched case-insensitively: check the case.
+    if (rule && (rule[0].flags.includes("i") || rule[0].test(m[0]))) found.add(rule[1]);
   }
-  return found;
+  return TECHNOLOGY_IDS.filter((id) => found.has(id));
 }
 
 /** ECCN-style numbers ("3B001", "4A906") mentioned in text: the CFR parts and ECCNs a rule touches. */

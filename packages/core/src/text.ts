@@ -10,12 +10,24 @@ export function sha256Hex(data: Uint8Array | string): string {
  * composition) are taken out. Entity encoding is already resolved by the XML
  * parser. Quotes and dashes are kept: in legal text they can carry meaning.
  */
+// Characters that NFC can change: combining marks, Hangul jamo, and the few
+// singletons that decompose (Ohm, Kelvin and Angstrom signs, Greek tonos,
+// CJK compatibility ideographs). Text without any of them is already NFC,
+// and checking is far cheaper than composing.
+const MAY_NEED_NFC =
+  /[\p{M}\u0340\u0341\u0343\u0374\u037e\u0387\u1100-\u11ff\u1f71-\u1ffd\u2126\u212a\u212b\u2329\u232a\uf900-\ufaff]/u;
+
 export function normalizeText(text: string): string {
+  // Most text is already clean; testing is cheaper than rewriting.
   // JavaScript's \s already covers the no-break and typographic spaces; U+200B is added.
-  const collapsed = text.replace(/[\s\u200b]+/g, " ").trim();
-  // Composition only matters outside ASCII, and checking is far cheaper than composing.
-  return /[^\x00-\x7f]/.test(collapsed) ? collapsed.normalize("NFC") : collapsed;
+  const collapsed = /[^\S ]|\s\s|^\s|\s$|\u200b/.test(text) ? text.replace(/[\s\u200b]+/g, " ").trim() : text;
+  return MAY_NEED_NFC.test(collapsed) ? collapsed.normalize("NFC") : collapsed;
 }
+
+const FOLD: Record<string, string> = {};
+for (const c of "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d") FOLD[c] = "-";
+for (const c of "\u2018\u2019\u201a\u2032") FOLD[c] = "'";
+for (const c of "\u201c\u201d\u201e\u2033") FOLD[c] = '"';
 
 /**
  * The form two texts are compared in: normalized, dashes and quotes folded to
@@ -24,13 +36,9 @@ export function normalizeText(text: string): string {
  * Only hashes use it; stored and displayed text keeps its characters.
  */
 export function comparableText(text: string): string {
-  return (
-    normalizeText(text)
-      // GPO switched en dashes in number ranges to hyphens in March 2024 without changing a word.
-      .replace(/[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]/g, "-")
-      .replace(/[\u2018\u2019\u201a\u2032]/g, "'")
-      .replace(/[\u201c\u201d\u201e\u2033]/g, '"')
-      .replace(/ ([,;:.!?)\]])/g, "$1")
-      .replace(/([([]) /g, "$1")
+  // One pass: GPO switched en dashes in number ranges to hyphens in March 2024 without changing a word.
+  return normalizeText(text).replace(
+    /[\u2010-\u2015\u2212\ufe58\ufe63\uff0d\u2018\u2019\u201a\u2032\u201c\u201d\u201e\u2033]|[([] | (?=[,;:.!?)\]])/g,
+    (m) => (m.length === 2 ? m[0]! : (FOLD[m] ?? "")),
   );
 }

@@ -34,31 +34,31 @@ export function streamXml(text: string, handlers: XmlHandlers, options: StreamXm
       throw new SourceShapeChangedError(`${where}document declares XML entities; refusing to expand them`);
     }
   });
+  // After the first well-formedness error saxes carries on; its later events mean nothing.
   parser.on("opentag", (tag) => {
+    if (failure) return;
     seenRoot = true;
     if (++depth > maxDepth)
       throw new SourceShapeChangedError(`${where}elements nested deeper than ${maxDepth}`);
     handlers.open(tag.name, tag.attributes as Record<string, string>);
   });
   parser.on("closetag", (tag) => {
+    if (failure) return;
     depth--;
     handlers.close(tag.name);
   });
   parser.on("text", (t) => {
-    if (depth > 0) handlers.text(t);
+    if (depth > 0 && !failure) handlers.text(t);
   });
   parser.on("cdata", (t) => {
-    if (depth > 0) handlers.text(t);
+    if (depth > 0 && !failure) handlers.text(t);
   });
   parser.on("error", (err) => {
     failure ??= err;
   });
-  try {
-    parser.write(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).close();
-  } catch (err) {
-    if (err instanceof SourceShapeChangedError) throw err;
-    failure ??= err as Error;
-  }
+  // Well-formedness errors arrive through the "error" event; anything thrown
+  // is a handler's own error and goes up unchanged.
+  parser.write(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).close();
   if (failure) {
     throw new SourceShapeChangedError(`${where}malformed XML: ${failure.message.replace(/^undefined:/, "")}`);
   }

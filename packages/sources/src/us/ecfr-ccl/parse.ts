@@ -4,7 +4,7 @@ import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
 import type { ParseInput } from "../../define-source.ts";
 import { tagEntries } from "../../tag-entries.ts";
-import { childElements, parseXml, textOf, type XmlElement } from "../../xml/parse-xml.ts";
+import { streamXml } from "../../xml/stream-xml.ts";
 
 export const PARSER_VERSION = "us.ecfr.ccl/1";
 
@@ -35,20 +35,6 @@ function designatorOf(text: string): { designator: string; rest: string } | null
     if (i % 2 === 0 ? !isLetter : !isNumber) return null;
   }
   return { designator: m[1], rest: m[2] ?? "" };
-}
-
-function tableLines(table: XmlElement): string[] {
-  const lines: string[] = [];
-  const walkRows = (el: XmlElement) => {
-    for (const c of childElements(el)) {
-      if (c.name === "TR" || c.name === "ROW") {
-        const cells = childElements(c).map((cell) => normalizeText(textOf(cell)));
-        if (cells.some(Boolean)) lines.push(cells.join(" | "));
-      } else walkRows(c);
-    }
-  };
-  walkRows(table);
-  return lines;
 }
 
 function succ(part: string): string {
@@ -126,10 +112,9 @@ function parentOf(b: Builder, eccn: string, designator: string): string {
   return eccn;
 }
 
-function block(b: Builder, el: XmlElement) {
-  const text = normalizeText(textOf(el));
+function block(b: Builder, name: string, text: string) {
   if (!text) return;
-  const eccnLine = el.name === "FP-2" || el.name === "FP1-2" ? ECCN_LINE.exec(text) : null;
+  const eccnLine = name === "FP-2" || name === "FP1-2" ? ECCN_LINE.exec(text) : null;
   if (eccnLine?.[1]) {
     b.eccn = add(b, {
       key: eccnLine[1],
@@ -157,7 +142,7 @@ function block(b: Builder, el: XmlElement) {
     return;
   }
   // Lettered lines before the list of items belong to licence requirement notes.
-  const d = el.name === "P" && b.inNote === 0 && b.inItems ? designatorOf(text) : null;
+  const d = name === "P" && b.inNote === 0 && b.inItems ? designatorOf(text) : null;
   // Notes list their own cases as "a.", "b." in plain <P>s ("1A002 does not
   // control: a. …; b. …"). A designator that does not continue the paragraph
   // sequence starts such a list; the list goes on while its letters run in order.
@@ -185,49 +170,114 @@ function block(b: Builder, el: XmlElement) {
   appendText(b, b.paragraph ?? b.eccn, text);
 }
 
-function walk(b: Builder, el: XmlElement) {
-  for (const c of childElements(el)) {
-    if (HEADINGS.has(c.name)) {
-      const text = normalizeText(textOf(c));
-      const category = CATEGORY_HEADING.exec(text);
-      if (category?.[1]) {
-        b.category = category[1];
-        b.eccn = null;
-        b.paragraph = null;
-      }
-      if (b.eccn && /^License Requirements/i.test(text)) b.inItems = false;
-      if (b.eccn && /^List of Items Controlled/i.test(text)) b.inItems = true;
-      // Product-group and section headings are structure only.
-      continue;
-    }
-    if (c.name === "TABLE" || c.name === "GPOTABLE") {
-      if (b.eccn) for (const line of tableLines(c)) appendText(b, b.eccn, line);
-      continue;
-    }
-    if (BLOCKS.has(c.name)) {
-      block(b, c);
-      continue;
-    }
-    if (CONTAINERS.has(c.name)) {
-      const note = c.name === "NOTE" || c.name === "NOTES";
-      if (note) b.inNote++;
-      walk(b, c);
-      if (note) b.inNote--;
-      continue;
-    }
-    if (["CITA", "AUTH", "SOURCE", "EDNOTE", "PRTPAGE"].includes(c.name)) continue;
-    b.warnings.push(`unexpected <${c.name}>${b.eccn ? ` in ${b.eccn.key}` : ""}; its text was kept as prose`);
-    block(b, c);
+function heading(b: Builder, text: string) {
+  const category = CATEGORY_HEADING.exec(text);
+  if (category?.[1]) {
+    b.category = category[1];
+    b.eccn = null;
+    b.paragraph = null;
   }
+  if (b.eccn && /^License Requirements/i.test(text)) b.inItems = false;
+  if (b.eccn && /^List of Items Controlled/i.test(text)) b.inItems = true;
+  // Product-group and section headings are structure only.
 }
 
-function findSupplement(el: XmlElement): XmlElement | undefined {
-  for (const c of childElements(el)) {
-    if (/^DIV\d$/.test(c.name) && SUPPLEMENT.test((c.attrs.N ?? "").trim())) return c;
-    const found = findSupplement(c);
-    if (found) return found;
-  }
-  return undefined;
+const TABLES = new Set(["TABLE", "GPOTABLE"]);
+const ROWS = new Set(["TR", "ROW"]);
+const SKIPPED = new Set(["CITA", "AUTH", "SOURCE", "EDNOTE", "PRTPAGE"]);
+
+/**
+ * Reads the supplement as a stream of blocks: headings, paragraphs, table
+ * rows. Inline markup inside a block only contributes its text. Nothing is
+ * kept of the document but the entries, so the full CCL parses in little
+ * more than the tokenizer's time.
+ */
+function readSupplement(b: Builder, text: string, fileName: string | undefined): string | null {
+  let depth = 0;
+  let supplementDepth = 0;
+  let found = false;
+  let root: string | null = null;
+  let capture: { name: string; depth: number; parts: string[]; keep: boolean; heading: boolean } | null =
+    null;
+  let tableDepth = 0;
+  let rowDepth = 0;
+  let row: string[] = [];
+  let cellDepth = 0;
+  let cell: string[] = [];
+  const noteDepths: number[] = [];
+  streamXml(
+    text,
+    {
+      open(name, attrs) {
+        depth++;
+        if (root === null) root = `<${name}${attrs.N ? ` N="${attrs.N}"` : ""}>`;
+        if (!supplementDepth) {
+          if (!found && /^DIV\d$/.test(name) && SUPPLEMENT.test((attrs.N ?? "").trim())) {
+            supplementDepth = depth;
+            found = true;
+          }
+          return;
+        }
+        if (capture || cellDepth) return; // inline markup: its text flows into the block
+        if (rowDepth) {
+          cellDepth = depth;
+          cell = [];
+        } else if (tableDepth) {
+          if (ROWS.has(name)) {
+            rowDepth = depth;
+            row = [];
+          }
+        } else if (TABLES.has(name)) tableDepth = depth;
+        else if (HEADINGS.has(name)) capture = { name, depth, parts: [], keep: true, heading: true };
+        else if (BLOCKS.has(name)) capture = { name, depth, parts: [], keep: true, heading: false };
+        else if (CONTAINERS.has(name)) {
+          if (name === "NOTE" || name === "NOTES") {
+            noteDepths.push(depth);
+            b.inNote++;
+          }
+        } else if (SKIPPED.has(name)) capture = { name, depth, parts: [], keep: false, heading: false };
+        else {
+          b.warnings.push(
+            `unexpected <${name}>${b.eccn ? ` in ${b.eccn.key}` : ""}; its text was kept as prose`,
+          );
+          capture = { name, depth, parts: [], keep: true, heading: false };
+        }
+      },
+      text(t) {
+        if (cellDepth) cell.push(t);
+        else if (capture?.keep) capture.parts.push(t);
+      },
+      close() {
+        const closing = depth--;
+        if (!supplementDepth) return;
+        if (closing === supplementDepth) {
+          supplementDepth = 0;
+          return;
+        }
+        if (cellDepth === closing) {
+          row.push(normalizeText(cell.join("")));
+          cellDepth = 0;
+        } else if (rowDepth === closing) {
+          if (b.eccn && row.some(Boolean)) appendText(b, b.eccn, row.join(" | "));
+          rowDepth = 0;
+        } else if (tableDepth === closing) {
+          tableDepth = 0;
+        } else if (capture?.depth === closing) {
+          const { name, parts, keep, heading: isHeading } = capture;
+          capture = null;
+          if (!keep) return;
+          const blockText = normalizeText(parts.join(""));
+          if (isHeading) heading(b, blockText);
+          else block(b, name, blockText);
+        } else if (noteDepths[noteDepths.length - 1] === closing) {
+          noteDepths.pop();
+          b.inNote--;
+        }
+      },
+    },
+    { fileName },
+  );
+  return found ? null : (root ?? "no root");
 }
 
 /**
@@ -239,13 +289,6 @@ function findSupplement(el: XmlElement): XmlElement | undefined {
  */
 export function parseCommerceControlList(input: ParseInput): ListSnapshot {
   const { text } = decodeText(input.body, input.contentType);
-  const root = parseXml(text, { fileName: input.url ?? undefined });
-  const supplement = findSupplement(root);
-  if (!supplement) {
-    throw new SourceShapeChangedError(
-      `no <DIV9 N="Supplement No. 1 to Part 774"> in the document (root <${root.name}${root.attrs.N ? ` N="${root.attrs.N}"` : ""}>)`,
-    );
-  }
   const b: Builder = {
     entries: [],
     byKey: new Map(),
@@ -260,7 +303,12 @@ export function parseCommerceControlList(input: ParseInput): ListSnapshot {
     texts: new Map(),
     fields: new Map(),
   };
-  walk(b, supplement);
+  const missing = readSupplement(b, text, input.url ?? undefined);
+  if (missing) {
+    throw new SourceShapeChangedError(
+      `no <DIV9 N="Supplement No. 1 to Part 774"> in the document (root ${missing})`,
+    );
+  }
   for (const entry of b.entries) {
     entry.text = b.texts.get(entry)!.join("\n");
     const fields = b.fields.get(entry);
