@@ -140,5 +140,11 @@ export const changeRecordSchema = z.object({
   stage: z.enum(["public-inspection", "published"]).nullable(),
   /** Word-level diff of before → after, for modified entries. */
   diff: wordDiffSchema.nullable(),
+  /**
+   * What else the source says about the subject. Documents: type, action,
+   * abstract, CFR parts, official URLs, RINs, ECCNs named. List entries: the
+   * parent entry, its place in the list, reasons for control.
+   */
+  details: z.record(z.string(), z.unknown()).nullable(),
 });
 export type ChangeRecord = z.infer<typeof changeRecordSchema>;

@@ -131,6 +131,7 @@ export function diffLists(
       wassenaarCategory: wassenaarCategoryOf(entry.key),
       stage: null,
       diff: old && now ? wordDiff(headed(old), headed(now)) : null,
+      details: entryDetails(entry),
     };
   };
   for (const entry of next) {
@@ -142,6 +143,26 @@ export function diffLists(
     if (!after.has(old.key)) records.push(make("removed", old, undefined));
   }
   return records;
+}
+
+function entryDetails(entry: Entry): Record<string, unknown> {
+  const details: Record<string, unknown> = { parentKey: entry.parentKey };
+  if (typeof entry.data?.context === "string") details.context = entry.data.context;
+  if (typeof entry.data?.reasons === "string") details.reasons = entry.data.reasons;
+  if (entry.heading) details.heading = entry.heading;
+  return details;
+}
+
+function documentDetails(doc: RegDocument): Record<string, unknown> {
+  return {
+    documentType: doc.type,
+    action: doc.data?.action ?? null,
+    abstract: doc.abstract,
+    cfrReferences: doc.cfrReferences,
+    urls: doc.urls,
+    rins: doc.data?.rins ?? [],
+    eccns: doc.data?.eccns ?? [],
+  };
 }
 
 function headed(entry: Entry): string {
@@ -215,6 +236,7 @@ export function diffDocuments(
       wassenaarCategory: null,
       stage: doc.stage,
       diff: old ? wordDiff(old.text, text) : null,
+      details: documentDetails(doc),
     });
   }
   return records;
@@ -251,6 +273,7 @@ export function diffPages(
       wassenaarCategory: null,
       stage: null,
       diff: wordDiff(previous, next),
+      details: null,
     },
   ];
 }

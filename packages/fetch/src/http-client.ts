@@ -53,6 +53,16 @@ export function retryAfterMs(header: string | null, now: Date): number | null {
   return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
 }
 
+/** A URL as errors show it: long search queries shortened, the endpoint kept. */
+export function shortUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}${u.search.length > 60 ? "?…" : u.search}`;
+  } catch {
+    return url;
+  }
+}
+
 class RetryableError extends Error {
   constructor(
     message: string,
@@ -67,7 +77,9 @@ async function readCapped(response: Response, maxBytes: number, url: string): Pr
   const declared = Number(response.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();
-    throw new ResponseTooLargeError(`${url}: body of ${declared} bytes is over the ${maxBytes}-byte cap`);
+    throw new ResponseTooLargeError(
+      `${shortUrl(url)}: body of ${declared} bytes is over the ${maxBytes}-byte cap`,
+    );
   }
   if (!response.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
@@ -79,7 +91,7 @@ async function readCapped(response: Response, maxBytes: number, url: string): Pr
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel();
-      throw new ResponseTooLargeError(`${url}: body exceeds the ${maxBytes}-byte cap`);
+      throw new ResponseTooLargeError(`${shortUrl(url)}: body exceeds the ${maxBytes}-byte cap`);
     }
     chunks.push(value);
   }
@@ -127,12 +139,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const what = cause?.code ?? cause?.message ?? (err as Error).message ?? "network error";
-      throw new RetryableError(`${url}: ${what}`, null, false);
+      throw new RetryableError(`${shortUrl(url)}: ${what}`, null, false);
     }
     if (response.status === 429 || response.status >= 500) {
       await response.body?.cancel();
       const wait = retryAfterMs(response.headers.get("retry-after"), now());
-      throw new RetryableError(`${url}: HTTP ${response.status}`, wait, response.status === 429);
+      throw new RetryableError(`${shortUrl(url)}: HTTP ${response.status}`, wait, response.status === 429);
     }
     if (response.status === 304) {
       await response.body?.cancel();
@@ -140,13 +152,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
     if (response.status >= 400) {
       await response.body?.cancel();
-      throw new SourceUnavailableError(`${url}: HTTP ${response.status}`);
+      throw new SourceUnavailableError(`${shortUrl(url)}: HTTP ${response.status}`);
     }
     try {
       return { response, body: await readCapped(response, maxBytes, url) };
     } catch (err) {
       if (err instanceof ResponseTooLargeError) throw err;
-      throw new RetryableError(`${url}: body interrupted (${(err as Error).name})`, null, false);
+      throw new RetryableError(`${shortUrl(url)}: body interrupted (${(err as Error).name})`, null, false);
     }
   }
 
@@ -197,7 +209,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         }
       }
       if (lastError?.rateLimited) throw new RateLimitedError(lastError.message, lastError.waitMs);
-      throw new SourceUnavailableError(`${lastError?.message ?? url} (after ${attempts} attempts)`);
+      throw new SourceUnavailableError(`${lastError?.message ?? shortUrl(url)} (after ${attempts} attempts)`);
     },
   };
 }

@@ -51,7 +51,7 @@ function summarize(
   let status: RunOutcome["status"] = "unchanged";
   if (failed) status = "failed";
   else if (quarantined) status = "quarantined";
-  else if (accepted.some((o) => o.origin === "baseline")) status = "baseline";
+  else if (accepted.length && accepted.every((o) => o.origin === "baseline")) status = "baseline";
   else if (records.length) status = "changed";
   return {
     sourceId,

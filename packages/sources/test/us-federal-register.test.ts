@@ -169,6 +169,15 @@ describe("document feed diff", () => {
     expect(onPublication.map((r) => [r.kind, r.stage, r.alert, r.citation])).toEqual([
       ["published", "published", false, "90 FR 4544"],
     ]);
+    expect(onPublication[0]!.details).toMatchObject({
+      documentType: "Rule",
+      action: "Interim final rule.",
+      cfrReferences: ["15 CFR 740", "15 CFR 742", "15 CFR 744", "15 CFR 772", "15 CFR 774"],
+      urls: expect.objectContaining({
+        pdf: "https://www.govinfo.gov/content/pkg/FR-2025-01-15/pdf/2025-00001.pdf",
+      }),
+    });
+    expect(onPublication[0]!.details?.abstract).toMatch(/model weights/);
     // The stale public-inspection list seen again later adds nothing.
     expect(diffDocuments(stored(published), inspection, ctx("regulatory", "2025-01-15T16:00:00Z"))).toEqual(
       [],

@@ -36,6 +36,7 @@ export async function insertChanges(
           before: r.before,
           after: r.after,
           diff: r.diff,
+          details: r.details,
           publishedAt: r.publishedAt,
           effectiveAt: r.effectiveAt,
           detectedAt: new Date(r.detectedAt),
@@ -167,6 +168,7 @@ export async function listChanges(db: Db, filters: ChangeFilters = {}): Promise<
     wassenaarCategory: r.wassenaarCategory,
     stage: r.stage as ChangeRecord["stage"],
     diff: r.diff as ChangeRecord["diff"],
+    details: r.details ?? null,
   }));
 }
 

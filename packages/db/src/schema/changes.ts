@@ -46,6 +46,7 @@ export const changeRecordsTable = pgTable(
     before: text("before"),
     after: text("after"),
     diff: jsonb("diff").$type<[string, string][]>(),
+    details: jsonb("details").$type<Record<string, unknown>>(),
     publishedAt: text("published_at"),
     effectiveAt: text("effective_at"),
     detectedAt: timestamp("detected_at", { withTimezone: true }).notNull(),

@@ -1,0 +1,1 @@
+ALTER TABLE "change_records" ADD COLUMN "details" jsonb;
