@@ -15,7 +15,7 @@ export function sha256Hex(data: Uint8Array | string): string {
 // CJK compatibility ideographs). Text without any of them is already NFC,
 // and checking is far cheaper than composing.
 const MAY_NEED_NFC =
-  /[\p{M}\u0340\u0341\u0343\u0374\u037e\u0387\u1100-\u11ff\u1f71-\u1ffd\u2126\u212a\u212b\u2329\u232a\uf900-\ufaff]/u;
+  /\p{M}|[\u0374\u037e\u0387\u1100-\u11ff\u1f71-\u1ffd\u2126\u212a\u212b\u2329\u232a\uf900-\ufaff]/u;
 
 export function normalizeText(text: string): string {
   // Most text is already clean; testing is cheaper than rewriting.
