@@ -10,13 +10,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeText } from "@regwatch/core/encoding";
 import type { ListSnapshot } from "@regwatch/core/schemas";
-import { diffLists, type RecordContext } from "@regwatch/diff/diff-snapshots";
+import { diffLists } from "@regwatch/diff/diff-snapshots";
 import { entryHash } from "@regwatch/diff/entry-hash";
 import { findSource } from "@regwatch/sources/registry";
 import { parseXml } from "@regwatch/sources/xml";
 import { XMLParser } from "fast-xml-parser";
 import { SaxesParser } from "saxes";
 import { SAMPLES, sampleFiles } from "../conformance/samples-dir.ts";
+import { recordContext } from "../support/record-context.ts";
 import { type CclEntry, renderCclXml } from "../support/render-ccl.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 25);
@@ -52,20 +53,7 @@ function time(fn: () => unknown): number {
 
 function bench(name: string, sourceId: string, a: Buffer, b: Buffer) {
   const source = findSource(sourceId)!;
-  const ctx: RecordContext = {
-    source: { id: source.id, jurisdiction: source.jurisdiction },
-    detectedAt: "2026-01-01T00:00:00.000Z",
-    provenance: {
-      artifactSha256: "0".repeat(64),
-      fetchedAt: "2026-01-01T00:00:00.000Z",
-      parserVersion: source.parserVersion,
-    },
-    origin: "regulatory",
-    url: null,
-    citation: null,
-    publishedAt: null,
-    effectiveAt: null,
-  };
+  const ctx = recordContext(source);
   let records = 0;
   let entries = 0;
   const ours = () => {
@@ -152,16 +140,7 @@ if (process.argv.includes("--rss-only")) {
       diffLists(
         before.entries.map((e) => ({ ...e, hash: entryHash(e) })),
         after.entries,
-        {
-          source: { id, jurisdiction: source.jurisdiction },
-          detectedAt: "2026-01-01T00:00:00.000Z",
-          provenance: { artifactSha256: "", fetchedAt: "2026-01-01T00:00:00.000Z", parserVersion: "" },
-          origin: "regulatory",
-          url: null,
-          citation: null,
-          publishedAt: null,
-          effectiveAt: null,
-        },
+        recordContext(source),
       );
     }
   }

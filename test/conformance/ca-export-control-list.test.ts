@@ -1,8 +1,9 @@
 import { basename } from "node:path";
-import { diffLists, type RecordContext } from "@regwatch/diff/diff-snapshots";
+import { diffLists } from "@regwatch/diff/diff-snapshots";
 import { entryHash } from "@regwatch/diff/entry-hash";
 import { findSource } from "@regwatch/sources/registry";
 import { describe, expect, it } from "vitest";
+import { recordContext } from "../support/record-context.ts";
 import { expectedChanges, readList } from "./ca-independent-reading.ts";
 import { readSample, sampleFiles } from "./samples-dir.ts";
 
@@ -13,20 +14,7 @@ const parse = (path: string) => {
   if (s.kind !== "list") throw new Error("expected a list");
   return s;
 };
-const ctx: RecordContext = {
-  source: { id: source.id, jurisdiction: "CA" },
-  detectedAt: "2026-01-01T00:00:00.000Z",
-  provenance: {
-    artifactSha256: "0".repeat(64),
-    fetchedAt: "2026-01-01T00:00:00.000Z",
-    parserVersion: source.parserVersion,
-  },
-  origin: "regulatory",
-  url: null,
-  citation: null,
-  publishedAt: null,
-  effectiveAt: null,
-};
+const ctx = recordContext(source);
 
 describe("Canada's Export Control List, the real consolidations", () => {
   it("has the four English versions", () => {

@@ -1,10 +1,11 @@
 import { basename } from "node:path";
 import { comparableText } from "@regwatch/core/text";
-import { diffDocuments, documentText, type RecordContext } from "@regwatch/diff/diff-snapshots";
+import { diffDocuments, documentText } from "@regwatch/diff/diff-snapshots";
 import { documentHash } from "@regwatch/diff/entry-hash";
 import { findSource } from "@regwatch/sources/registry";
 import { childElements, parseXml, textOf, type XmlElement } from "@regwatch/sources/xml";
 import { describe, expect, it } from "vitest";
+import { recordContext } from "../support/record-context.ts";
 import { type CclEntry, renderCclXml } from "../support/render-ccl.ts";
 import { readSample, sampleFiles } from "./samples-dir.ts";
 
@@ -148,21 +149,7 @@ describe("Federal Register API responses", () => {
         { id: d.id, hash: documentHash(d), stage: d.stage, text: documentText(d) },
       ]),
     );
-    const ctx: RecordContext = {
-      source: { id: fr.id, jurisdiction: "US" },
-      detectedAt: "2016-09-16T00:00:00.000Z",
-      provenance: {
-        artifactSha256: "0".repeat(64),
-        fetchedAt: "2016-09-16T00:00:00.000Z",
-        parserVersion: fr.parserVersion,
-      },
-      origin: "regulatory",
-      url: null,
-      citation: null,
-      publishedAt: null,
-      effectiveAt: null,
-    };
-    expect(diffDocuments(previous, parse(b!), ctx)).toEqual([]);
+    expect(diffDocuments(previous, parse(b!), recordContext(fr))).toEqual([]);
   });
 });
 

@@ -5,7 +5,6 @@ import type { Database } from "@regwatch/db/open-database";
 import { listChanges } from "@regwatch/db/queries/changes";
 import { currentEntries, listSnapshots } from "@regwatch/db/queries/snapshots";
 import { getSource } from "@regwatch/db/queries/sources";
-import { createHttpClient } from "@regwatch/fetch/http-client";
 import { createExclusive, type PipelineDeps } from "@regwatch/pipeline/deps";
 import { ingestBytes, runSource } from "@regwatch/pipeline/run-source";
 import { findSource } from "@regwatch/sources/registry";
@@ -14,9 +13,9 @@ import { changesCsv } from "../../apps/cli/src/format.ts";
 import { testDatabases } from "../support/databases.ts";
 import { buildEcl, eclItems } from "../support/ecl-builder.ts";
 import { startSourceServer } from "../support/source-server.ts";
+import { silentLog, testHttpClient } from "../support/test-http.ts";
 
 const ca = findSource("ca.export-control-list")!;
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const items = eclItems(150);
 const v1 = buildEcl(items, { lastAmended: "2024-07-19", amendments: [["SOR/2024-112", "2024-07-19"]] });
 
@@ -34,16 +33,9 @@ describe.each(testDatabases())("bad input on $name", (testDb) => {
     });
     deps = {
       db: database.db,
-      log: silent,
+      log: silentLog,
       exclusive: createExclusive(),
-      http: createHttpClient({
-        userAgent: "regwatch-test",
-        timeoutMs: 5000,
-        maxBytes: 64 * 1024,
-        hostIntervalMs: 0,
-        attempts: 1,
-        originMap: { "https://laws-lois.justice.gc.ca": server.origin },
-      }),
+      http: testHttpClient({ "https://laws-lois.justice.gc.ca": server.origin }, { maxBytes: 64 * 1024 }),
     };
     expect((await runSource(deps, ca, { runAt: new Date("2025-01-01T00:00:00Z") })).status).toBe("baseline");
   });

@@ -4,7 +4,6 @@ import { sha256Hex } from "@regwatch/core/text";
 import type { Database } from "@regwatch/db/open-database";
 import { listChanges } from "@regwatch/db/queries/changes";
 import { getSource } from "@regwatch/db/queries/sources";
-import { createHttpClient } from "@regwatch/fetch/http-client";
 import { createExclusive, type PipelineDeps } from "@regwatch/pipeline/deps";
 import { type BackfillProgress, backfillSource, ingestBytes, runSource } from "@regwatch/pipeline/run-source";
 import type { SourceDefinition } from "@regwatch/sources/define-source";
@@ -12,10 +11,10 @@ import { findSource } from "@regwatch/sources/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.ts";
 import { startSourceServer } from "../support/source-server.ts";
+import { silentLog, testHttpClient } from "../support/test-http.ts";
 
 const fixtures = join(import.meta.dirname, "../../packages/sources/src");
 const read = (path: string) => readFileSync(join(fixtures, path));
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const small = (s: SourceDefinition): SourceDefinition => ({
   ...s,
   expectations: { ...s.expectations, minEntries: 5 },
@@ -48,16 +47,9 @@ describe.each(testDatabases())("history and parser versions on $name", (testDb) 
     });
     deps = {
       db: database.db,
-      log: silent,
+      log: silentLog,
       exclusive: createExclusive(),
-      http: createHttpClient({
-        userAgent: "regwatch-test",
-        timeoutMs: 5000,
-        maxBytes: 1 << 22,
-        hostIntervalMs: 0,
-        attempts: 1,
-        originMap: { "https://www.ecfr.gov": server.origin },
-      }),
+      http: testHttpClient({ "https://www.ecfr.gov": server.origin }, { maxBytes: 1 << 22 }),
     };
   });
   afterAll(async () => {

@@ -2,11 +2,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256Hex } from "@regwatch/core/text";
 import type { Database } from "@regwatch/db/open-database";
-import { getArtifact } from "@regwatch/db/queries/artifacts";
+import { getArtifact, getValidators } from "@regwatch/db/queries/artifacts";
 import { listChanges } from "@regwatch/db/queries/changes";
 import { currentEntries, listSnapshots } from "@regwatch/db/queries/snapshots";
 import { getSource } from "@regwatch/db/queries/sources";
-import { createHttpClient } from "@regwatch/fetch/http-client";
 import { createExclusive, type PipelineDeps } from "@regwatch/pipeline/deps";
 import { ingestBytes, runSource } from "@regwatch/pipeline/run-source";
 import type { SourceDefinition } from "@regwatch/sources/define-source";
@@ -14,11 +13,10 @@ import { findSource } from "@regwatch/sources/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.ts";
 import { startSourceServer } from "../support/source-server.ts";
+import { silentLog, testHttpClient } from "../support/test-http.ts";
 
 const sources = join(import.meta.dirname, "../../packages/sources/src");
 const read = (path: string) => readFileSync(join(sources, path));
-
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 // The small fixtures hold a few entries; the real expectations are sized for the real lists.
 const small = (id: string): SourceDefinition => {
@@ -91,31 +89,23 @@ describe.each(testDatabases())("pipeline against local sources on $name", (testD
   let database: Database;
   let deps: PipelineDeps;
   const at = (iso: string) => ({ runAt: new Date(iso) });
-  const requestsSince = (n: number) => server.requests.slice(n).map((r) => r.path.split("?")[0]);
+  const requestsSince = (n: number) => server.requests.slice(n).map((r) => r.path.split("?")[0] ?? r.path);
 
   beforeAll(async () => {
     database = await testDb.open();
     const origin = server.origin;
     deps = {
       db: database.db,
-      log: silent,
+      log: silentLog,
       exclusive: createExclusive(),
-      http: createHttpClient({
-        userAgent: "regwatch-test",
-        timeoutMs: 5000,
-        maxBytes: 10 * 1024 * 1024,
-        hostIntervalMs: 0,
-        attempts: 1,
-        originMap: {
+      http: testHttpClient(
+        {
           "https://www.ecfr.gov": origin,
           "https://www.federalregister.gov": origin,
           "https://laws-lois.justice.gc.ca": origin,
         },
-        validators: {
-          get: async (url) =>
-            (await import("@regwatch/db/queries/artifacts")).getValidators(database.db, url),
-        },
-      }),
+        { validators: { get: (url) => getValidators(database.db, url) } },
+      ),
     };
     timeline.cclVersions = ["2024-08-01"];
     timeline.ecl = read("ca/export-control-list/fixtures/ecl-small-2024.xml");

@@ -13,6 +13,7 @@ import {
   type NewEntry,
 } from "@regwatch/db/queries/snapshots";
 import { recordHealth } from "@regwatch/db/queries/sources";
+import type { snapshotsTable } from "@regwatch/db/schema";
 import { checkExpectations } from "@regwatch/diff/check-expectations";
 import {
   diffDocuments,
@@ -107,6 +108,20 @@ export async function processArtifact(
 ): Promise<ArtifactOutcome> {
   const { db, log } = deps;
   const fetchedAt = new Date(response.fetchedAt);
+  const snapshotRow = (
+    row: Pick<
+      typeof snapshotsTable.$inferInsert,
+      "status" | "reason" | "itemCount" | "origin" | "meta" | "warnings"
+    >,
+  ) => ({
+    sourceId: source.id,
+    artifactSha256: response.sha256,
+    parserVersion: source.parserVersion,
+    url: response.url,
+    fetchedAt,
+    takenAt: options.runAt,
+    ...row,
+  });
   await archiveArtifact(db, {
     sha256: response.sha256,
     body: response.body,
@@ -124,18 +139,10 @@ export async function processArtifact(
     snapshot = source.parse({ body: response.body, contentType: response.contentType, url: response.url });
   } catch (err) {
     const reason = `parse failed: ${(err as Error).message}`;
-    const row = await insertSnapshot(db, {
-      sourceId: source.id,
-      artifactSha256: response.sha256,
-      parserVersion: source.parserVersion,
-      status: "quarantined",
-      reason,
-      itemCount: 0,
-      origin: options.origin ?? "regulatory",
-      url: response.url,
-      fetchedAt,
-      takenAt: options.runAt,
-    });
+    const row = await insertSnapshot(
+      db,
+      snapshotRow({ status: "quarantined", reason, itemCount: 0, origin: options.origin ?? "regulatory" }),
+    );
     await recordHealth(db, source.id, { health: "broken", reason, at: options.runAt, success: false });
     log.warn({ sourceId: source.id, sha256: response.sha256 }, reason);
     if (!(err instanceof SourceShapeChangedError)) log.error({ err }, "unexpected parser error");
@@ -189,20 +196,17 @@ export async function processArtifact(
         : 1;
 
   if (reason) {
-    const row = await insertSnapshot(db, {
-      sourceId: source.id,
-      artifactSha256: response.sha256,
-      parserVersion: source.parserVersion,
-      status: "quarantined",
-      reason,
-      itemCount,
-      origin,
-      url: response.url,
-      fetchedAt,
-      takenAt: options.runAt,
-      meta: snapshot.meta,
-      warnings: snapshot.warnings,
-    });
+    const row = await insertSnapshot(
+      db,
+      snapshotRow({
+        status: "quarantined",
+        reason,
+        itemCount,
+        origin,
+        meta: snapshot.meta,
+        warnings: snapshot.warnings,
+      }),
+    );
     await recordHealth(db, source.id, { health: "quarantined", reason, at: options.runAt, success: false });
     log.warn({ sourceId: source.id, sha256: response.sha256 }, `snapshot quarantined: ${reason}`);
     return { status: "quarantined", snapshotId: row.id, records: [], origin, reason };
@@ -261,19 +265,16 @@ export async function processArtifact(
   }
 
   const stored = await db.transaction(async (tx) => {
-    const row = await insertSnapshot(tx, {
-      sourceId: source.id,
-      artifactSha256: response.sha256,
-      parserVersion: source.parserVersion,
-      status: "accepted",
-      itemCount,
-      origin,
-      url: response.url,
-      fetchedAt,
-      takenAt: options.runAt,
-      meta: snapshot.meta,
-      warnings: snapshot.warnings,
-    });
+    const row = await insertSnapshot(
+      tx,
+      snapshotRow({
+        status: "accepted",
+        itemCount,
+        origin,
+        meta: snapshot.meta,
+        warnings: snapshot.warnings,
+      }),
+    );
     await applyEntries(tx, source.id, row.id, current, newEntries(snapshot), snapshot.kind !== "documents");
     if (snapshot.kind === "documents") {
       for (const doc of snapshot.documents) {

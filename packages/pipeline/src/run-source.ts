@@ -63,6 +63,11 @@ function summarize(
   };
 }
 
+/** A run got through: the source is healthy, and its cursor moves on. */
+function markHealthy(deps: PipelineDeps, source: SourceDefinition, at: Date, state: Record<string, unknown>) {
+  return recordHealth(deps.db, source.id, { health: "healthy", reason: null, at, success: true, state });
+}
+
 async function runArtifacts(
   deps: PipelineDeps,
   source: SourceDefinition,
@@ -129,13 +134,7 @@ export async function runSource(
         startedAt: options.runAt,
         outcome: "not-modified",
       });
-      await recordHealth(db, source.id, {
-        health: "healthy",
-        reason: null,
-        at: options.runAt,
-        success: true,
-        state: fetched.state,
-      });
+      await markHealthy(deps, source, options.runAt, fetched.state);
       return {
         sourceId: source.id,
         status: "unchanged",
@@ -154,14 +153,7 @@ export async function runSource(
     );
     const ok = outcomes.every((o) => o.status === "accepted" || o.status === "duplicate");
     // Move the cursor only when everything fetched was stored, so a failed step is retried next run.
-    if (ok)
-      await recordHealth(db, source.id, {
-        health: "healthy",
-        reason: null,
-        at: options.runAt,
-        success: true,
-        state: fetched.state,
-      });
+    if (ok) await markHealthy(deps, source, options.runAt, fetched.state);
     return summarize(source.id, outcomes, fetched.artifacts.length, "healthy");
   });
 }
@@ -228,13 +220,7 @@ export async function backfillSource(
       outcomes.push(outcome!);
       count++;
       if (step.state && outcome && (outcome.status === "accepted" || outcome.status === "duplicate")) {
-        await recordHealth(db, source.id, {
-          health: "healthy",
-          reason: null,
-          at: options.runAt,
-          success: true,
-          state: step.state,
-        });
+        await markHealthy(deps, source, options.runAt, step.state);
       }
       options.onProgress?.({ index: step.index, total: step.total, outcome: outcome! });
     }

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
-import { diffLists, type RecordContext } from "@regwatch/diff/diff-snapshots";
+import { diffLists } from "@regwatch/diff/diff-snapshots";
 import { entryHash } from "@regwatch/diff/entry-hash";
 import { findSource } from "@regwatch/sources/registry";
 import { describe, expect, it } from "vitest";
+import { recordContext } from "../../../test/support/record-context.ts";
 
 const source = findSource("ca.export-control-list")!;
 const fixture = (name: string) =>
@@ -15,21 +16,12 @@ const parse = (name: string) => {
   return snapshot;
 };
 
-const ctx: RecordContext = {
-  source: { id: source.id, jurisdiction: "CA" },
+const ctx = recordContext(source, {
   detectedAt: "2025-07-31T00:00:00.000Z",
-  provenance: {
-    artifactSha256: "a".repeat(64),
-    fetchedAt: "2025-07-31T00:00:00.000Z",
-    parserVersion: source.parserVersion,
-  },
-  origin: "regulatory",
-  url: null,
   citation: "SOR/2025-89",
-  publishedAt: null,
   effectiveAt: "2025-04-25",
   citationsByDate: { "2025-04-25": "SOR/2025-89", "2024-07-19": "SOR/2024-112" },
-};
+});
 
 function diff(oldName: string, newName: string) {
   const before = parse(oldName).entries.map((e) => ({ ...e, hash: entryHash(e) }));

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
-import { diffLists, type RecordContext } from "@regwatch/diff/diff-snapshots";
+import { diffLists } from "@regwatch/diff/diff-snapshots";
 import { entryHash } from "@regwatch/diff/entry-hash";
 import { findSource } from "@regwatch/sources/registry";
 import { describe, expect, it } from "vitest";
+import { recordContext } from "../../../test/support/record-context.ts";
 import { continuesNoteList, continuesParagraphs } from "../src/us/ecfr-ccl/parse.ts";
 import { cclVersionDates } from "../src/us/ecfr-ccl/source.ts";
 
@@ -20,20 +21,11 @@ const parse = (name: string) => {
   return snapshot;
 };
 
-const ctx: RecordContext = {
-  source: { id: source.id, jurisdiction: "US" },
+const ctx = recordContext(source, {
   detectedAt: "2024-09-07T12:00:00.000Z",
-  provenance: {
-    artifactSha256: "b".repeat(64),
-    fetchedAt: "2024-09-07T12:00:00.000Z",
-    parserVersion: source.parserVersion,
-  },
-  origin: "regulatory",
-  url: null,
   citation: "89 FR 72926",
-  publishedAt: null,
   effectiveAt: "2024-09-06",
-};
+});
 
 const diff = (a: string, b: string) =>
   diffLists(

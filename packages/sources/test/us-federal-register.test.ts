@@ -11,6 +11,7 @@ import {
 import { documentHash } from "@regwatch/diff/entry-hash";
 import { findSource } from "@regwatch/sources/registry";
 import { describe, expect, it } from "vitest";
+import { recordContext } from "../../../test/support/record-context.ts";
 import { searchUrl } from "../src/us/federal-register/source.ts";
 
 const source = findSource("us.federal-register")!;
@@ -22,17 +23,12 @@ const documents = (name: string) => {
   return snapshot;
 };
 
-const ctx = (origin: RecordContext["origin"], detectedAt: string): RecordContext => ({
-  source: { id: source.id, jurisdiction: "US" },
-  detectedAt,
-  provenance: { artifactSha256: "c".repeat(64), fetchedAt: detectedAt, parserVersion: source.parserVersion },
-  origin,
-  url: null,
-  citation: null,
-  publishedAt: null,
-  effectiveAt: null,
-  alertSince: new Date(new Date(detectedAt).getTime() - 14 * 86_400_000).toISOString().slice(0, 10),
-});
+const ctx = (origin: RecordContext["origin"], detectedAt: string): RecordContext =>
+  recordContext(source, {
+    detectedAt,
+    origin,
+    alertSince: new Date(new Date(detectedAt).getTime() - 14 * 86_400_000).toISOString().slice(0, 10),
+  });
 
 const stored = (docs: RegDocument[]) =>
   new Map<string, StoredDocument>(
