@@ -61,42 +61,47 @@ const label = (node: Node) => {
   return l ? comparable(textContent(kids(l))) : null;
 };
 
-export function readList(xml: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
+export interface Reading {
+  text: string;
+  parent: string | null;
+}
+
+export function readList(xml: Buffer): Map<string, Reading> {
+  const out = new Map<string, Reading>();
   const doc = parser.parse(xml.toString("utf8").replace(/^\uFEFF/, "")) as Node[];
   const regulation = doc.find((n) => tagOf(n) === "Regulation")!;
   const lang = attrs(regulation)["xml:lang"];
   const body = byTag(kids(regulation), "Body")[0]!;
 
-  const section = (node: Node, key: string) => {
-    out.set(key, ownText(node));
+  const section = (node: Node, key: string, parent: string | null) => {
+    out.set(key, { text: ownText(node), parent });
     for (const c of kids(node)) {
       const t = tagOf(c);
       if (t === "Definition") {
         const text = byTag(kids(c), "Text")[0];
         const term = text && byTag(kids(text), lang === "fr" ? "DefinedTermFr" : "DefinedTermEn")[0];
-        if (term) section(c, `${key}:${comparable(textContent(kids(term)))}`);
+        if (term) section(c, `${key}:${comparable(textContent(kids(term)))}`, key);
       } else if (["Paragraph", "Subparagraph", "Clause", "Subsection"].includes(t)) {
-        section(c, `${key}${label(c)}`);
+        section(c, `${key}${label(c)}`, key);
       }
     }
   };
-  for (const s of byTag(kids(body), "Section")) section(s, `s.${label(s)}`);
+  for (const s of byTag(kids(body), "Section")) section(s, `s.${label(s)}`, null);
 
   const isNote = (n: Node) => label(n) === null && /^(NOTES?|NOTA|REMARQUES?)\s*:?$/i.test(ownText(n));
-  const provision = (node: Node, key: string) => {
+  const provision = (node: Node, key: string, parent: string | null) => {
     const children = byTag(kids(node), "Provision");
     let text = ownText(node);
     const note = isNote(node);
     if (note) for (const c of children) if (label(c) === null) text = comparable(`${text} ${ownText(c)}`);
-    out.set(key, text);
+    out.set(key, { text, parent });
     let n = 0;
     for (const c of children) {
       const l = label(c);
       if (note && l === null) continue;
-      if (l !== null) provision(c, note ? `${key}.${l}` : `${key}${l}`);
-      else if (isNote(c)) provision(c, `${key}.note`);
-      else provision(c, `${key}.p${++n}`);
+      if (l !== null) provision(c, note ? `${key}.${l}` : `${key}${l}`, key);
+      else if (isNote(c)) provision(c, `${key}.note`, key);
+      else provision(c, `${key}.p${++n}`, key);
     }
   };
   for (const schedule of byTag(kids(regulation), "Schedule")) {
@@ -114,21 +119,29 @@ export function readList(xml: Buffer): Map<string, string> {
         }
       } else if (t === "Provision") {
         const l = label(c);
-        if (l) provision(c, l);
-        else provision(c, ++unlabelled === 1 ? `group-${group}` : `group-${group}.p${unlabelled}`);
+        if (l) provision(c, l, null);
+        else provision(c, ++unlabelled === 1 ? `group-${group}` : `group-${group}.p${unlabelled}`, null);
       }
     }
   }
   return out;
 }
 
-/** What changed between two readings: "added 5506", "removed 5101", "modified s.1:Guide". */
-export function expectedChanges(before: Map<string, string>, after: Map<string, string>): string[] {
+/**
+ * What changed between two readings: "added 5506", "removed 5101",
+ * "modified s.1:Guide". An entry added or removed along with its parent is
+ * part of the parent's change and not listed on its own.
+ */
+export function expectedChanges(before: Map<string, Reading>, after: Map<string, Reading>): string[] {
   const out: string[] = [];
   for (const [k, v] of after) {
-    if (!before.has(k)) out.push(`added ${k}`);
-    else if (before.get(k) !== v) out.push(`modified ${k}`);
+    if (!before.has(k)) {
+      if (!(v.parent && !before.has(v.parent) && after.has(v.parent))) out.push(`added ${k}`);
+    } else if (before.get(k)!.text !== v.text) out.push(`modified ${k}`);
   }
-  for (const k of before.keys()) if (!after.has(k)) out.push(`removed ${k}`);
+  for (const [k, v] of before) {
+    if (!after.has(k) && !(v.parent && !after.has(v.parent) && before.has(v.parent)))
+      out.push(`removed ${k}`);
+  }
   return out.sort();
 }

@@ -93,8 +93,10 @@ function inForce(entry: Entry | undefined): string | null {
 /**
  * Entry-level diff of two versions of a control list. Entries are compared by
  * content hash first; only entries whose hash moved are word-diffed. Order
- * and position never matter. A null `previous` is a first run: nothing to
- * report, the caller stores the baseline.
+ * and position never matter. An entry added or removed together with its
+ * parent is folded into the parent's record (a new ECCN is one record with
+ * its paragraphs; `details.entries` lists them). A null `previous` is a
+ * first run: nothing to report, the caller stores the baseline.
  */
 export function diffLists(
   previous: readonly StoredEntry[] | null,
@@ -104,11 +106,24 @@ export function diffLists(
   if (!previous) return [];
   const before = new Map<string, StoredEntry>(previous.map((e) => [e.key, e]));
   const after = new Map<string, Entry>(next.map((e) => [e.key, e]));
+  const added = next.filter((e) => !before.has(e.key));
+  const removed = previous.filter((e) => !after.has(e.key));
+  // An entry added (or removed) with its parent is part of the parent's record:
+  // a new ECCN is one record carrying its paragraphs, not one per paragraph.
+  const addedTops = subtrees(added);
+  const removedTops = subtrees(removed);
   const records: ChangeRecord[] = [];
-  const make = (kind: ChangeKind, old: Entry | undefined, now: Entry | undefined): ChangeRecord => {
+  const make = (
+    kind: ChangeKind,
+    old: Entry | undefined,
+    now: Entry | undefined,
+    descendants: readonly Entry[] = [],
+  ): ChangeRecord => {
     const entry = (now ?? old)!;
     const root = rootOf(entry.key, now ? after : before, now ? before : after);
     const effectiveAt = (kind === "removed" ? null : inForce(now)) ?? ctx.effectiveAt;
+    const details = entryDetails(entry);
+    if (descendants.length) details.entries = [entry.key, ...descendants.map((d) => d.key)];
     return {
       id: recordId(ctx, kind, entry.key, null),
       source: ctx.source.id,
@@ -116,10 +131,10 @@ export function diffLists(
       kind,
       subject: entry.key,
       title: listTitle(kind, entry, root),
-      before: old ? old.text : null,
-      after: now ? now.text : null,
-      technologies: technologiesOf(old, now),
-      countries: countriesOf(old, now),
+      before: old ? subtreeText(old, descendants) : null,
+      after: now ? subtreeText(now, descendants) : null,
+      technologies: technologiesOf(old, now, ...descendants),
+      countries: countriesOf(old, now, ...descendants),
       publishedAt: ctx.publishedAt,
       effectiveAt,
       detectedAt: ctx.detectedAt,
@@ -131,18 +146,48 @@ export function diffLists(
       wassenaarCategory: wassenaarCategoryOf(entry.key),
       stage: null,
       diff: old && now ? wordDiff(headed(old), headed(now)) : null,
-      details: entryDetails(entry),
+      details,
     };
   };
   for (const entry of next) {
     const old = before.get(entry.key);
-    if (!old) records.push(make("added", undefined, entry));
-    else if (old.hash !== entryHash(entry)) records.push(make("modified", old, entry));
+    if (!old) {
+      const descendants = addedTops.get(entry.key);
+      if (descendants) records.push(make("added", undefined, entry, descendants));
+    } else if (old.hash !== entryHash(entry)) records.push(make("modified", old, entry));
   }
   for (const old of previous) {
-    if (!after.has(old.key)) records.push(make("removed", old, undefined));
+    const descendants = removedTops.get(old.key);
+    if (descendants) records.push(make("removed", old, undefined, descendants));
   }
   return records;
+}
+
+/** Groups entries under the top-most of them whose parent is not in the set; document order kept. */
+function subtrees(entries: readonly Entry[]): Map<string, Entry[]> {
+  const keys = new Set(entries.map((e) => e.key));
+  const parentOf = new Map(entries.map((e) => [e.key, e.parentKey]));
+  const tops = new Map<string, Entry[]>();
+  const topOf = (key: string): string => {
+    let k = key;
+    const seen = new Set<string>();
+    for (let p = parentOf.get(k); p && keys.has(p) && !seen.has(p); p = parentOf.get(k)) {
+      seen.add(p);
+      k = p;
+    }
+    return k;
+  };
+  for (const e of entries) if (topOf(e.key) === e.key) tops.set(e.key, []);
+  for (const e of entries) {
+    const top = topOf(e.key);
+    if (top !== e.key) tops.get(top)?.push(e);
+  }
+  return tops;
+}
+
+/** An entry's heading and text, then each folded-in descendant on its own line under its key. */
+function subtreeText(entry: Entry, descendants: readonly Entry[]): string {
+  return [headed(entry), ...descendants.map((d) => `${d.key} ${headed(d)}`)].join("\n");
 }
 
 function entryDetails(entry: Entry): Record<string, unknown> {

@@ -93,6 +93,38 @@ describe("diffLists", () => {
     });
   });
 
+  it("reports a new ECCN with its paragraphs as one record, and a removed subtree likewise", () => {
+    const next = [
+      ...base.slice(0, 2),
+      base[3]!,
+      e("3B903", "Reason for Control: NS, RS, AT", null, "Scanning electron microscope equipment"),
+      e("3B903.a", "Having a stage placement accuracy less than 30 nm;", "3B903"),
+      e("3B903.a.1", "Measured by laser interferometry.", "3B903.a"),
+    ];
+    const withChild = [
+      ...base.slice(0, 3),
+      e("3B001.b.1", "Beam energy of 20 keV or more;", "3B001.b"),
+      base[3]!,
+    ];
+    const records = diffLists(stored(withChild), next, ctx);
+    expect(records.map((r) => [r.kind, r.subject, r.details?.entries])).toEqual([
+      ["added", "3B903", ["3B903", "3B903.a", "3B903.a.1"]],
+      ["removed", "3B001.b", ["3B001.b", "3B001.b.1"]],
+    ]);
+    expect(records[0]!.after).toBe(
+      "Scanning electron microscope equipment\nReason for Control: NS, RS, AT\n3B903.a Having a stage placement accuracy less than 30 nm;\n3B903.a.1 Measured by laser interferometry.",
+    );
+    expect(records[0]!.title).toBe("3B903 added: Scanning electron microscope equipment");
+    expect(records[1]!.before).toBe("Ion implantation equipment.\n3B001.b.1 Beam energy of 20 keV or more;");
+  });
+
+  it("reports a paragraph added under an existing one on its own", () => {
+    const next = [...base, e("3B001.b.1", "Beam energy of 20 keV or more;", "3B001.b")];
+    expect(diffLists(stored(base), next, ctx).map((r) => [r.kind, r.subject, r.title])).toEqual([
+      ["added", "3B001.b.1", "3B001 gained paragraph b.1: Beam energy of 20 keV or more;"],
+    ]);
+  });
+
   it("reports a changed heading as a modified entry", () => {
     const next = [
       { ...base[0]!, heading: "Equipment for the manufacturing of semiconductor devices or materials" },
