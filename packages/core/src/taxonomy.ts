@@ -93,7 +93,7 @@ const KEYWORD_RULES: readonly (readonly [RegExp, TechnologyId])[] = [
     "semiconductor-manufacturing-equipment",
   ],
   [
-    /integrated circuits?|gate[- ]all[- ]around|high[- ]bandwidth memory|\bHBM\b|advanced[- ]node|semiconductor devices?|microprocessor/i,
+    /integrated circuits?|gate[- ]all[- ]around|high[- ]bandwidth memory|\bHBM\b|advanced[- ]node|microprocessor/i,
     "advanced-semiconductors",
   ],
   [/gate[- ]all[- ]around|\bGAAFETs?\b/i, "gaafet"],

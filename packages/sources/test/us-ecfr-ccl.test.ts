@@ -186,6 +186,18 @@ describe("eCFR versions", () => {
     expect(cclVersionDates(body)).toEqual(["2024-04-11", "2024-09-06"]);
   });
 
+  it("falls back to the part's dates when no version names the supplement", () => {
+    const body = Buffer.from(
+      JSON.stringify({
+        content_versions: [
+          { date: "2024-09-06", identifier: "774", part: "774" },
+          { date: "2024-03-29", identifier: "774", part: "774" },
+        ],
+      }),
+    );
+    expect(cclVersionDates(body)).toEqual(["2024-03-29", "2024-09-06"]);
+  });
+
   it("refuses a response without content_versions", () => {
     expect(() => cclVersionDates(Buffer.from('{"error":"nope"}'))).toThrow(/no content_versions/);
   });

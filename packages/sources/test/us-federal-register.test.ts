@@ -12,6 +12,8 @@ import { documentHash } from "@regwatch/diff/entry-hash";
 import { findSource } from "@regwatch/sources/registry";
 import { describe, expect, it } from "vitest";
 import { recordContext } from "../../../test/support/record-context.ts";
+import { startSourceServer } from "../../../test/support/source-server.ts";
+import { silentLog, testHttpClient } from "../../../test/support/test-http.ts";
 import { searchUrl } from "../src/us/federal-register/source.ts";
 
 const source = findSource("us.federal-register")!;
@@ -104,6 +106,35 @@ describe("us.federal-register parser", () => {
     expect(url.searchParams.getAll("conditions[agencies][]")).toEqual(["industry-and-security-bureau"]);
     expect(url.searchParams.get("conditions[publication_date][gte]")).toBe("2024-09-01");
     expect(url.searchParams.getAll("fields[]")).toContain("cfr_references");
+  });
+});
+
+describe("us.federal-register fetch", () => {
+  it("follows result pages and carries on without the public-inspection list when it fails", async () => {
+    const page1 = { count: 2, total_pages: 2, next_page_url: "/api/v1/documents.json?page=2", results: [] };
+    const page2 = { count: 2, total_pages: 2, results: [] };
+    const server = await startSourceServer((url) =>
+      url.pathname === "/api/v1/documents.json"
+        ? () => ({ body: JSON.stringify(url.searchParams.get("page") === "2" ? page2 : page1) })
+        : undefined,
+    );
+    const warnings: string[] = [];
+    try {
+      const result = await source.fetch({
+        http: testHttpClient({ "https://www.federalregister.gov": server.origin }),
+        log: { ...silentLog, warn: (_: unknown, msg?: string) => void warnings.push(msg ?? "") },
+        now: new Date("2025-01-15T12:00:00Z"),
+        state: {},
+      });
+      expect(result.artifacts.map((a) => a.response.url)).toEqual([
+        expect.stringMatching(/^https:\/\/www\.federalregister\.gov\/api\/v1\/documents\.json\?conditions/),
+        "https://www.federalregister.gov/api/v1/documents.json?page=2",
+      ]);
+      expect(server.requests[0]!.path).toContain("conditions%5Bpublication_date%5D%5Bgte%5D=2024-12-16");
+      expect(warnings).toEqual([expect.stringMatching(/^public inspection list not read: .*HTTP 404/)]);
+    } finally {
+      await server.close();
+    }
   });
 });
 

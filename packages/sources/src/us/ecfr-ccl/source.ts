@@ -31,16 +31,19 @@ export function cclVersionDates(body: Uint8Array): string[] {
   if (!Array.isArray(json.content_versions)) {
     throw new SourceShapeChangedError("eCFR versions response has no content_versions[]");
   }
-  const dates = new Set<string>();
+  const all = new Set<string>();
+  const supplement = new Set<string>();
   for (const v of json.content_versions) {
     if (typeof v?.date !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(v.date)) continue;
-    // Versions of other sections of Part 774 do not move the CCL; when the
-    // identifier is missing, take the version rather than miss a change.
+    all.add(v.date);
+    // Versions of other sections of Part 774 do not move the CCL; a version
+    // that does not say what it is about is taken rather than risk missing a change.
     const about = `${v.identifier ?? ""} ${v.name ?? ""}`;
-    if (about.trim() && !SUPPLEMENT.test(about)) continue;
-    dates.add(v.date);
+    if (!about.trim() || SUPPLEMENT.test(about)) supplement.add(v.date);
   }
-  return [...dates].sort();
+  // A response that names no supplement version at all (only part-level
+  // identifiers) still dates the part: every one of its versions counts.
+  return [...(supplement.size ? supplement : all)].sort();
 }
 
 /**

@@ -59,7 +59,10 @@ async function searchPages(http: HttpClient, first: string): Promise<HttpRespons
     const response: HttpResponse = await http.get(url, { conditional: pages.length === 0 });
     if (response.notModified) break;
     pages.push(response);
-    url = nextPage(response.body);
+    const next = nextPage(response.body);
+    // next_page_url is absolute in the API's answers; resolve it anyway, and never loop.
+    url = next ? new URL(next, url).toString() : null;
+    if (url && pages.some((p) => p.url === url)) url = null;
   }
   return pages;
 }
@@ -102,9 +105,18 @@ export const usFederalRegister = defineSource({
       ? isoDay(daysBefore(new Date(`${last}T00:00:00Z`), 7))
       : isoDay(daysBefore(ctx.now, 30));
     const pages = await searchPages(ctx.http, searchUrl({ since, order: "newest" }));
-    const inspection = await ctx.http.get(PUBLIC_INSPECTION_URL);
     const artifacts: FetchedArtifact[] = pages.map((response) => ({ response }));
-    if (!inspection.notModified) artifacts.push({ response: inspection });
+    // Public inspection is the early warning, not the record: when it fails,
+    // the published documents still go through.
+    try {
+      const inspection = await ctx.http.get(PUBLIC_INSPECTION_URL);
+      if (!inspection.notModified) artifacts.push({ response: inspection });
+    } catch (err) {
+      ctx.log.warn(
+        { sourceId: "us.federal-register" },
+        `public inspection list not read: ${(err as Error).message}`,
+      );
+    }
     let newest = last;
     for (const { response } of artifacts) {
       for (const doc of parseFederalRegister({ body: response.body, contentType: response.contentType })
