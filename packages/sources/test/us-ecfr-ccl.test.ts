@@ -80,6 +80,28 @@ describe("us.ecfr.ccl parser", () => {
     );
   });
 
+  it("tells licence requirement notes from items without the section headings", () => {
+    const xml = `<?xml version="1.0"?><DIV5 N="774" TYPE="PART"><DIV9 N="Supplement No. 1 to Part 774" TYPE="APPENDIX">
+<FP-2><B>3B001 Equipment for the manufacturing of semiconductor devices.</B></FP-2>
+<FP-1><I>Reason for Control:</I> NS, AT</FP-1>
+<FP-1><I>License Requirement Notes:</I> The following are not controlled:</FP-1>
+<P>a. Microprocessors;</P><P>b. Other things.</P>
+<FP-1><I>LVS:</I> $500</FP-1>
+<P>a. Equipment designed for epitaxial growth as follows:</P><FP>a.1. Equipment designed to produce a layer.</FP>
+</DIV9></DIV5>`;
+    const snapshot = source.parse({ body: Buffer.from(xml) });
+    expect(snapshot.kind === "list" && snapshot.entries.map((e) => [e.key, e.text])).toEqual([
+      [
+        "3B001",
+        expect.stringContaining(
+          "License Requirement Notes: The following are not controlled:\na. Microprocessors;\nb. Other things.",
+        ),
+      ],
+      ["3B001.a", "Equipment designed for epitaxial growth as follows:"],
+      ["3B001.a.1", "Equipment designed to produce a layer."],
+    ]);
+  });
+
   it("keeps numbered notes and NOTE blocks with the paragraph they follow", () => {
     const entries = parse("ccl-small-2024-08-01.xml").entries;
     expect(entries.find((e) => e.key === "3B001.a.1")!.text).toContain(

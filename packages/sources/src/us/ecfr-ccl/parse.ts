@@ -134,7 +134,9 @@ function block(b: Builder, name: string, text: string) {
   const labelled = LABELLED_LINE.exec(text);
   if (labelled?.[1] && !b.paragraph) {
     const [, label, value = ""] = labelled;
-    if (label === "Items") b.inItems = true;
+    // A licence requirement note may list lettered cases of its own; the list
+    // of items starts again at the next labelled line.
+    b.inItems = !/^License Requirement Notes?$/.test(label);
     if (label !== "Items" || value) {
       b.fields.get(b.eccn)![label] = value;
       appendText(b, b.eccn, `${label}: ${value}`);
@@ -142,7 +144,7 @@ function block(b: Builder, name: string, text: string) {
     return;
   }
   // Lettered lines before the list of items belong to licence requirement notes.
-  const d = name === "P" && b.inNote === 0 && b.inItems ? designatorOf(text) : null;
+  const d = (name === "P" || name === "FP") && b.inNote === 0 && b.inItems ? designatorOf(text) : null;
   // Notes list their own cases as "a.", "b." in plain <P>s ("1A002 does not
   // control: a. …; b. …"). A designator that does not continue the paragraph
   // sequence starts such a list; the list goes on while its letters run in order.
