@@ -60,10 +60,7 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
     io.err(`regwatch: ${reason(err)}\n`);
     return 1;
   }
-  const log = createLogger(
-    io,
-    command.name === "start" ? config.logLevel : (io.env.REGWATCH_LOG_LEVEL ?? "warn"),
-  );
+  const log = createLogger(io, config.logLevel ?? (command.name === "start" ? "info" : "warn"));
 
   // While `regwatch start` owns the embedded database, hand it the command.
   if (!shared && command.db && command.name !== "start" && !config.databaseUrl) {
@@ -126,7 +123,7 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
       return 1;
     }
     io.err(`regwatch: ${reason(err)}\n`);
-    if (io.env.REGWATCH_DEBUG) io.err(`${(err as Error).stack}\n`);
+    if (config.debug) io.err(`${(err as Error).stack}\n`);
     return 1;
   } finally {
     if (owned) await owned.database.close();

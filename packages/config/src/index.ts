@@ -28,7 +28,11 @@ const envSchema = z.object({
     .enum(["0", "1", "true", "false", ""])
     .optional()
     .transform((v) => v === "1" || v === "true"),
-  REGWATCH_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  REGWATCH_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional(),
+  REGWATCH_DEBUG: z
+    .enum(["0", "1", "true", "false", ""])
+    .optional()
+    .transform((v) => v === "1" || v === "true"),
   REGWATCH_HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   // The full CCL is about 2 MB and Justice Laws XML well under 2 MB; 64 MB is
   // room for any legal text and still a cap on a runaway body.
@@ -53,7 +57,10 @@ export interface Config {
   dataDir: string;
   originMap: Record<string, string>;
   requireServices: boolean;
-  logLevel: string;
+  /** Null when unset: the service logs at info, one-shot commands at warn. */
+  logLevel: string | null;
+  /** Print stack traces with errors. */
+  debug: boolean;
   http: { timeoutMs: number; maxResponseBytes: number; hostIntervalMs: number; userAgent: string };
 }
 
@@ -80,7 +87,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: resolve(e.REGWATCH_DATA_DIR),
     originMap: e.REGWATCH_ORIGIN_MAP ?? {},
     requireServices: e.REGWATCH_REQUIRE_SERVICES,
-    logLevel: e.REGWATCH_LOG_LEVEL,
+    logLevel: e.REGWATCH_LOG_LEVEL ?? null,
+    debug: e.REGWATCH_DEBUG,
     http: {
       timeoutMs: e.REGWATCH_HTTP_TIMEOUT_MS,
       maxResponseBytes: e.REGWATCH_MAX_RESPONSE_BYTES,

@@ -63,6 +63,11 @@ function summarize(
   };
 }
 
+/** Fetched bodies carry the run's clock, not the wall clock: replays (`--at`) and tests are deterministic. */
+function onRunClock<T extends { response: HttpResponse }>(artifacts: readonly T[], runAt: Date): T[] {
+  return artifacts.map((a) => ({ ...a, response: { ...a.response, fetchedAt: runAt.toISOString() } }));
+}
+
 /** A run got through: the source is healthy, and its cursor moves on. */
 function markHealthy(deps: PipelineDeps, source: SourceDefinition, at: Date, state: Record<string, unknown>) {
   return recordHealth(deps.db, source.id, { health: "healthy", reason: null, at, success: true, state });
@@ -147,7 +152,7 @@ export async function runSource(
     const outcomes = await runArtifacts(
       deps,
       source,
-      fetched.artifacts,
+      onRunClock(fetched.artifacts, options.runAt),
       options.runAt,
       firstRun ? "baseline" : undefined,
     );
@@ -215,7 +220,13 @@ export async function backfillSource(
     for await (const step of source.backfill(ctx, options.since)) {
       const first = !(await latestAcceptedSnapshot(db, source.id));
       const [outcome] = await deps.exclusive(() =>
-        runArtifacts(deps, source, [step.artifact], options.runAt, first ? "baseline" : "backfill"),
+        runArtifacts(
+          deps,
+          source,
+          onRunClock([step.artifact], options.runAt),
+          options.runAt,
+          first ? "baseline" : "backfill",
+        ),
       );
       outcomes.push(outcome!);
       count++;
