@@ -166,6 +166,11 @@ describe.each(testDatabases())("pipeline against local sources on $name", (testD
       "removed 4A906.a.2",
     ]);
     for (const r of records) {
+      // The run's clock, not the wall clock, for detection and fetch alike.
+      expect([r.detectedAt, r.provenance.fetchedAt]).toEqual([
+        "2024-12-22T12:00:00.000Z",
+        "2024-12-22T12:00:00.000Z",
+      ]);
       expect(r).toMatchObject({
         origin: "regulatory",
         alert: true,
