@@ -13,7 +13,7 @@ import { sourcesCommand } from "./commands/sources.ts";
 import { startCommand } from "./commands/start.ts";
 import { type ForwardedResult, forwardCommand, readControlInfo } from "./control.ts";
 import { type Io, processIo } from "./io.ts";
-import { createDeps, createLogger, openConfiguredDatabase, type Runtime } from "./runtime.ts";
+import { createLogger, createRuntime, openConfiguredDatabase, type Runtime } from "./runtime.ts";
 
 export const COMMANDS: readonly Command[] = [
   startCommand,
@@ -87,7 +87,7 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
       if (shared) return shared;
       if (!owned) {
         const database = await openConfiguredDatabase(config);
-        owned = { config, database, deps: createDeps(config, database, log) };
+        owned = createRuntime(config, database, log);
       }
       return owned;
     },
@@ -126,7 +126,7 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
     if (config.debug) io.err(`${(err as Error).stack}\n`);
     return 1;
   } finally {
-    if (owned) await owned.database.close();
+    if (owned) await owned.close();
   }
 }
 

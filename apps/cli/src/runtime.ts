@@ -2,6 +2,7 @@ import type { Config } from "@regwatch/config";
 import type { Logger } from "@regwatch/core/http";
 import { type Database, openDatabase } from "@regwatch/db/open-database";
 import { getValidators } from "@regwatch/db/queries/artifacts";
+import { createBrowserClient } from "@regwatch/fetch/browser";
 import { createHttpClient } from "@regwatch/fetch/http-client";
 import { createExclusive, type PipelineDeps } from "@regwatch/pipeline/deps";
 import pino from "pino";
@@ -18,6 +19,8 @@ export interface Runtime {
   config: Config;
   database: Database;
   deps: PipelineDeps;
+  /** Closes the browser (if a source started one) and the database. */
+  close(): Promise<void>;
 }
 
 /** The database a command works on: the server named by DATABASE_URL, else PGlite under REGWATCH_DATA_DIR. */
@@ -32,12 +35,12 @@ export async function openConfiguredDatabase(config: Config): Promise<Database> 
   return database;
 }
 
-export function createDeps(
+export function createRuntime(
   config: Config,
   database: Database,
   log: Logger,
   exclusive = createExclusive(),
-): PipelineDeps {
+): Runtime {
   const http = createHttpClient({
     userAgent: config.http.userAgent,
     timeoutMs: config.http.timeoutMs,
@@ -47,5 +50,20 @@ export function createDeps(
     validators: { get: (url) => getValidators(database.db, url) },
     log,
   });
-  return { db: database.db, http, log, exclusive };
+  // Chromium starts only when a source that needs it renders its first page.
+  const browser = createBrowserClient({
+    executablePath: config.chromiumPath,
+    originMap: config.originMap,
+    userAgent: config.http.userAgent,
+    timeoutMs: config.http.timeoutMs,
+  });
+  return {
+    config,
+    database,
+    deps: { db: database.db, http, browser, log, exclusive },
+    async close() {
+      await browser.close();
+      await database.close();
+    },
+  };
 }
