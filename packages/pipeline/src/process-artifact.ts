@@ -1,10 +1,9 @@
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { HttpResponse } from "@regwatch/core/http";
 import type { ChangeOrigin, ChangeRecord, Entry, RegDocument, Snapshot } from "@regwatch/core/schemas";
-import { archiveArtifact, getArtifact, saveValidators } from "@regwatch/db/queries/artifacts";
-import { eventsEffectiveOn, insertChanges, upsertEvent } from "@regwatch/db/queries/changes";
+import { archiveArtifact, getArtifact } from "@regwatch/db/queries/artifacts";
+import { eventsEffectiveOn } from "@regwatch/db/queries/changes";
 import {
-  applyEntries,
   currentEntries,
   type EntryRow,
   findSnapshot,
@@ -27,6 +26,7 @@ import {
 import { documentHash, entryHash } from "@regwatch/diff/entry-hash";
 import type { SourceDefinition } from "@regwatch/sources/define-source";
 import type { PipelineDeps } from "./deps.ts";
+import { rememberValidators, storeAccepted } from "./store-snapshot.ts";
 
 export interface ArtifactOutcome {
   status: "accepted" | "quarantined" | "duplicate" | "failed";
@@ -83,15 +83,48 @@ function newEntries(snapshot: Snapshot): NewEntry[] {
   }
 }
 
-/** ETag / Last-Modified of a body, once it is safely archived and processed. */
-async function rememberValidators(deps: Pick<PipelineDeps, "db">, response: HttpResponse, at: Date) {
-  await saveValidators(deps.db, {
-    url: response.url,
-    etag: response.headers.etag ?? null,
-    lastModified: response.headers["last-modified"] ?? null,
-    artifactSha256: response.sha256,
-    at,
-  });
+/**
+ * The instrument (an event from a documents source) that took effect on a
+ * list's version date and cites the list, when the list's own document
+ * does not name it: how a CCL change finds its Federal Register rule.
+ */
+async function instrumentFor(deps: PipelineDeps, source: SourceDefinition, effectiveAt: string | null) {
+  if (!effectiveAt || !source.citedAs?.length) return null;
+  const cited = new Set(source.citedAs);
+  const candidates = (await eventsEffectiveOn(deps.db, source.jurisdiction, effectiveAt)).filter((e) =>
+    e.cfrReferences.some((r) => cited.has(r)),
+  );
+  if (!candidates.length) return null;
+  return { id: candidates[0]!.id, citation: candidates.map((c) => c.citation).join("; ") };
+}
+
+/** Records between the stored state (null on a first run) and a new snapshot. */
+function diffSnapshot(
+  snapshot: Snapshot,
+  current: EntryRow[] | null,
+  ctx: RecordContext,
+  subject: string,
+): ChangeRecord[] {
+  switch (snapshot.kind) {
+    case "list":
+      return current ? diffLists(current.map(toStored), snapshot.entries, ctx) : [];
+    case "documents": {
+      const stored = new Map<string, StoredDocument>(
+        (current ?? []).map((row) => [
+          row.key,
+          {
+            id: row.key,
+            hash: row.hash,
+            stage: (row.data?.stage as RegDocument["stage"]) ?? "published",
+            text: row.text,
+          },
+        ]),
+      );
+      return diffDocuments(stored, snapshot.documents, ctx);
+    }
+    case "page":
+      return diffPages(current ? (current[0]?.text ?? null) : null, snapshot.text, ctx, subject);
+  }
 }
 
 /**
@@ -213,18 +246,8 @@ export async function processArtifact(
   }
 
   const defaults = source.describe(snapshot, { url: response.url, asOf: options.asOf ?? null });
-  let eventId: number | null = null;
-  let citation = defaults.citation;
-  if (!citation && defaults.effectiveAt && snapshot.kind === "list") {
-    // Link a list change to the instrument that took effect that day (a Federal Register rule amending the list).
-    const candidates = (await eventsEffectiveOn(db, source.jurisdiction, defaults.effectiveAt)).filter((e) =>
-      e.cfrReferences.some((r) => source.id === "us.ecfr.ccl" && r === "15 CFR 774"),
-    );
-    if (candidates.length) {
-      citation = candidates.map((c) => c.citation).join("; ");
-      eventId = candidates[0]!.id;
-    }
-  }
+  const instrument = defaults.citation ? null : await instrumentFor(deps, source, defaults.effectiveAt);
+  const citation = defaults.citation ?? instrument?.citation ?? null;
   const ctx: RecordContext = {
     source: { id: source.id, jurisdiction: source.jurisdiction },
     detectedAt: options.runAt.toISOString(),
@@ -244,74 +267,33 @@ export async function processArtifact(
       : null,
   };
 
-  let records: ChangeRecord[];
-  if (snapshot.kind === "list") {
-    records = previous ? diffLists(current.map(toStored), snapshot.entries, ctx) : [];
-  } else if (snapshot.kind === "documents") {
-    const stored = new Map<string, StoredDocument>(
-      current.map((row) => [
-        row.key,
-        {
-          id: row.key,
-          hash: row.hash,
-          stage: (row.data?.stage as RegDocument["stage"]) ?? "published",
-          text: row.text,
-        },
-      ]),
-    );
-    records = diffDocuments(stored, snapshot.documents, ctx);
-  } else {
-    records = diffPages(previous ? (current[0]?.text ?? null) : null, snapshot.text, ctx, source.id);
-  }
+  const records = diffSnapshot(snapshot, previous ? current : null, ctx, source.id);
 
-  const stored = await db.transaction(async (tx) => {
-    const row = await insertSnapshot(
-      tx,
-      snapshotRow({
-        status: "accepted",
-        itemCount,
-        origin,
-        meta: snapshot.meta,
-        warnings: snapshot.warnings,
-      }),
-    );
-    await applyEntries(tx, source.id, row.id, current, newEntries(snapshot), snapshot.kind !== "documents");
-    if (snapshot.kind === "documents") {
-      for (const doc of snapshot.documents) {
-        if (doc.citation) {
-          await upsertEvent(tx, {
-            jurisdiction: source.jurisdiction,
-            citation: doc.citation,
-            documentId: doc.id,
-            title: doc.title,
-            publishedAt: doc.publishedAt,
-            effectiveAt: doc.effectiveAt,
-            url: doc.url,
-            cfrReferences: doc.cfrReferences,
-          });
-        }
-      }
-    } else if (citation && !eventId) {
-      eventId = (
-        await upsertEvent(tx, {
-          jurisdiction: source.jurisdiction,
-          citation,
-          effectiveAt: defaults.effectiveAt,
-          publishedAt: defaults.publishedAt,
-          url: defaults.url,
-        })
-      ).id;
-    }
-    const inserted = await insertChanges(tx, records, { snapshotId: row.id, eventId });
-    await recordHealth(tx, source.id, {
-      health: "healthy",
-      reason: null,
-      at: options.runAt,
-      success: true,
-      changed: inserted > 0,
-    });
-    await rememberValidators({ ...deps, db: tx }, response, options.runAt);
-    return row;
+  const stored = await storeAccepted(deps, {
+    source,
+    response,
+    runAt: options.runAt,
+    row: snapshotRow({
+      status: "accepted",
+      itemCount,
+      origin,
+      meta: snapshot.meta,
+      warnings: snapshot.warnings,
+    }),
+    current,
+    entries: newEntries(snapshot),
+    snapshot,
+    records,
+    instrument: instrument
+      ? { id: instrument.id }
+      : citation
+        ? {
+            citation,
+            effectiveAt: defaults.effectiveAt,
+            publishedAt: defaults.publishedAt,
+            url: defaults.url,
+          }
+        : null,
   });
   log.info(
     { sourceId: source.id, snapshotId: stored.id, origin, entries: itemCount, records: records.length },

@@ -67,6 +67,12 @@ export interface SourceDefinition {
   /** Bump whenever parse output can change for the same bytes. */
   parserVersion: string;
   needsBrowser?: boolean;
+  /**
+   * How amending instruments cite this list ("15 CFR 774"): a list change is
+   * linked to the instrument (an event from a documents source) that took
+   * effect the same day and cites it.
+   */
+  citedAs?: readonly string[];
   /** For documents: how old (days, by publication date) a new document may be and still be alerted. */
   alertWindowDays?: number;
   parse(input: ParseInput): Snapshot;

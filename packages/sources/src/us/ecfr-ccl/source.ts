@@ -80,6 +80,7 @@ export const usEcfrCcl = defineSource({
     requiredFields: ["key"],
   },
   parserVersion: PARSER_VERSION,
+  citedAs: ["15 CFR 774"],
   parse: parseCommerceControlList,
   describe(snapshot, artifact) {
     const date = artifact.asOf ?? (snapshot.meta.versionDate as string | null) ?? null;
