@@ -114,7 +114,10 @@ const changed = json.entries
     if (e.eccn === "1C010" && e.items)
       return {
         ...e,
-        items: e.items.map((i) => (i.paragraph === "a" ? { ...i, text: `${i.text} (revised)` } : i)),
+        // Paragraph a only: notes later in 1C010 have lettered lines "a." of their own.
+        items: e.items.map((i, n) =>
+          n === e.items!.findIndex((x) => x.paragraph === "a") ? { ...i, text: `${i.text} (revised)` } : i,
+        ),
       };
     return e;
   });
