@@ -4,7 +4,7 @@ import { sha256Hex } from "@regwatch/core/text";
 import type { Database } from "@regwatch/db/open-database";
 import { getArtifact, getValidators } from "@regwatch/db/queries/artifacts";
 import { listChanges } from "@regwatch/db/queries/changes";
-import { currentEntries, listSnapshots } from "@regwatch/db/queries/snapshots";
+import { currentEntries, entryHistory, listSnapshots } from "@regwatch/db/queries/snapshots";
 import { getSource } from "@regwatch/db/queries/sources";
 import { createExclusive, type PipelineDeps } from "@regwatch/pipeline/deps";
 import { ingestBytes, runSource } from "@regwatch/pipeline/run-source";
@@ -196,6 +196,11 @@ describe.each(testDatabases())("pipeline against local sources on $name", (testD
       ["removed", "5101", "SOR/2025-89", "2025-04-25"],
     ]);
     expect(records.every((r) => r.detectedAt === "2025-07-31T12:00:00.000Z")).toBe(true);
+    // The entry keeps its history: the 2024 wording, closed by the snapshot that brought the 2025 one.
+    const history = await entryHistory(database.db, "ca.export-control-list", "5506(2)(c)(ii)");
+    expect(history.map((h) => h.entry.text.match(/10\^-\d/)?.[0])).toEqual(["10^-4", "10^-3"]);
+    expect(history[0]!.entry.validTo).toBe(history[1]!.entry.validFrom);
+    expect(history[1]!.entry.validTo).toBeNull();
   });
 
   it("quarantines a truncated document: no records, the raw bytes kept, the source marked", async () => {

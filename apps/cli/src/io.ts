@@ -24,11 +24,6 @@ export function processIo(): Io {
   };
 }
 
-/** A one-line reason, then exit 1 (failure) or 2 (bad usage). */
-export class CommandFailedError extends Error {
-  override name = "CommandFailedError";
-}
-
 export function usage(message: string): never {
   throw new UsageError(message);
 }

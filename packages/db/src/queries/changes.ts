@@ -191,15 +191,3 @@ export async function eventsEffectiveOn(db: Db, jurisdiction: string, date: stri
     .from(eventsTable)
     .where(and(eq(eventsTable.jurisdiction, jurisdiction), eq(eventsTable.effectiveAt, date)));
 }
-
-export async function findEventByCitation(
-  db: Db,
-  jurisdiction: string,
-  citation: string,
-): Promise<EventRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(eventsTable)
-    .where(and(eq(eventsTable.jurisdiction, jurisdiction), eq(eventsTable.citation, citation)));
-  return row;
-}

@@ -1,4 +1,4 @@
-import { desc, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "../open-database.ts";
 import { fetchAttemptsTable, sourcesTable } from "../schema/index.ts";
 
@@ -59,13 +59,4 @@ export async function recordFetchAttempt(
   attempt: typeof fetchAttemptsTable.$inferInsert,
 ): Promise<void> {
   await db.insert(fetchAttemptsTable).values(attempt);
-}
-
-export async function recentFetchAttempts(db: Db, sourceId: string, limit = 20) {
-  return db
-    .select()
-    .from(fetchAttemptsTable)
-    .where(eq(fetchAttemptsTable.sourceId, sourceId))
-    .orderBy(desc(fetchAttemptsTable.id))
-    .limit(limit);
 }

@@ -55,13 +55,3 @@ export function textOf(node: XmlNode): string {
   for (const c of node.children) out += typeof c === "string" ? c : textOf(c);
   return out;
 }
-
-/** Depth-first search for every element with a name. */
-export function findAll(el: XmlElement, name: string, out: XmlElement[] = []): XmlElement[] {
-  for (const c of el.children) {
-    if (typeof c === "string") continue;
-    if (c.name === name) out.push(c);
-    findAll(c, name, out);
-  }
-  return out;
-}
