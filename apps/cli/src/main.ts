@@ -1,5 +1,4 @@
 import { loadConfig } from "@regwatch/config";
-import { UsageError } from "@regwatch/core/errors";
 import { DatabaseBusyError } from "@regwatch/db/open-database";
 import type { Command, CommandEnv } from "./command.ts";
 import { backfillCommand } from "./commands/backfill.ts";
@@ -12,7 +11,7 @@ import { runCommand } from "./commands/run.ts";
 import { sourcesCommand } from "./commands/sources.ts";
 import { startCommand } from "./commands/start.ts";
 import { type ForwardedResult, forwardCommand, readControlInfo } from "./control.ts";
-import { type Io, processIo } from "./io.ts";
+import { asUsageError, type Io, processIo } from "./io.ts";
 import { createLogger, createRuntime, openConfiguredDatabase, type Runtime } from "./runtime.ts";
 
 export const COMMANDS: readonly Command[] = [
@@ -44,14 +43,19 @@ function reason(err: unknown): string {
  */
 export async function execute(argv: string[], io: Io, shared?: Runtime): Promise<number> {
   const [name, ...args] = argv;
-  if (!name || name === "--help" || name === "-h" || name === "help") {
-    (name ? io.out : io.err)(help());
-    return name ? 0 : 2;
+  if (name === "--help" || name === "-h" || name === "help") {
+    io.out(help());
+    return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    io.err(`regwatch: unknown command "${name}"\n${help()}`);
+    io.err(`regwatch: ${name ? `unknown command ${JSON.stringify(name)}` : "missing <command>"}\n${help()}`);
     return 2;
+  }
+  const options = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+  if (options.includes("--help") || options.includes("-h")) {
+    io.out(`usage: ${command.usage}\n  ${command.summary}\n`);
+    return 0;
   }
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -114,8 +118,9 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
   try {
     return await command.run(args, env);
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      io.err(`regwatch: ${reason(err)}\nusage: ${command.usage}\n`);
+    const usageError = asUsageError(err);
+    if (usageError) {
+      io.err(`regwatch: ${usageError.message}\nusage: ${command.usage}\n`);
       return 2;
     }
     if (err instanceof DatabaseBusyError) {

@@ -5,7 +5,7 @@ import { changeRecordSchema } from "@regwatch/core/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildEcl, eclItems } from "../../../test/support/ecl-builder.ts";
 import type { Io } from "../src/io.ts";
-import { execute } from "../src/main.ts";
+import { COMMANDS, execute } from "../src/main.ts";
 
 const repo = join(import.meta.dirname, "../../..");
 const fixtures = join(repo, "packages/sources/src");
@@ -57,6 +57,10 @@ beforeAll(() => {
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 async function run(...argv: string[]) {
+  return runWith({}, argv);
+}
+
+async function runWith(env: Record<string, string>, argv: string[]) {
   let stdout = "";
   let stderr = "";
   const io: Io = {
@@ -68,7 +72,7 @@ async function run(...argv: string[]) {
     },
     cwd: repo,
     // No DATABASE_URL: the embedded database, as on a fresh machine.
-    env: { REGWATCH_DATA_DIR: dataDir, REGWATCH_LOG_LEVEL: "silent" },
+    env: { REGWATCH_DATA_DIR: dataDir, REGWATCH_LOG_LEVEL: "silent", ...env },
   };
   const code = await execute(argv, io);
   return { code, stdout, stderr };
@@ -159,6 +163,195 @@ describe("regwatch parse and diff (no database)", () => {
   });
 });
 
+describe("regwatch bad usage: exit 2, one line saying what is wrong, then the usage once", () => {
+  // A data directory of its own and the Canadian source sent to a closed port:
+  // a command that failed to reject its arguments touches neither the other
+  // tests' database nor the network.
+  let usageDir: string;
+  beforeAll(() => {
+    usageDir = mkdtempSync(join(tmpdir(), "regwatch-cli-usage-"));
+  });
+  afterAll(() => rmSync(usageDir, { recursive: true, force: true }));
+  const usageRun = (...argv: string[]) =>
+    runWith(
+      {
+        REGWATCH_DATA_DIR: usageDir,
+        REGWATCH_ORIGIN_MAP: JSON.stringify({ "https://laws-lois.justice.gc.ca": "http://127.0.0.1:9" }),
+      },
+      argv,
+    );
+  const MISSING = join(repo, "does-not-exist.xml");
+  const KNOWN_SOURCES = "us.federal-register, us.ecfr.ccl, ca.export-control-list";
+
+  /** The reason line, after checking the exit code, the empty stdout and the single usage line. */
+  async function usageReason(...argv: string[]): Promise<string> {
+    const { code, stdout, stderr } = await usageRun(...argv);
+    const label = argv.join(" ");
+    expect(code, label).toBe(2);
+    expect(stdout, label).toBe("");
+    const usage = COMMANDS.find((c) => c.name === argv[0])!.usage;
+    const [reason, usageLine, ...rest] = stderr.split("\n");
+    expect([usageLine, ...rest], label).toEqual([`usage: ${usage}`, ""]);
+    expect(reason, label).toMatch(/^regwatch: /);
+    return reason!.slice("regwatch: ".length);
+  }
+
+  it("rejects a day that does not exist instead of rolling it over, naming the flag and the value", async () => {
+    expect(await usageReason("diff", "us.ecfr.ccl", CCL_A, CCL_B, "--at", "2025-02-30")).toBe(
+      '--at: "2025-02-30" is not a calendar date',
+    );
+    for (const value of [
+      "2023-02-29",
+      "2024-04-31",
+      "2024-13-01",
+      "2024-00-10",
+      "2024-09-00",
+      "2024-02-30T10:00:00+02:00",
+      "2024-09-06T24:00:00Z",
+      "2024-09-06T12:60Z",
+      "2024-09-06T12:00:60Z",
+      "2024-09-06T12:00+24:00",
+      "2024-09-06T12:00+05:60",
+      "2024-9-6",
+      "06/09/2024",
+      "2024-09-06T12",
+      "2024-09-06 12:00",
+      "",
+    ]) {
+      const reason = await usageReason("diff", "us.ecfr.ccl", CCL_A, CCL_B, "--at", value);
+      expect(reason).toMatch(/^--at: /);
+      expect(reason).toContain(JSON.stringify(value));
+    }
+  });
+
+  it("rejects years outside 1900–9999 instead of failing in SQL", async () => {
+    expect(await usageReason("ingest", "ca.export-control-list", MISSING, "--at", "0000-01-01")).toBe(
+      '--at: "0000-01-01" is outside the years 1900 to 9999',
+    );
+    expect(await usageReason("changes", "--since", "0000-01-01")).toMatch(
+      /^--since: "0000-01-01" is outside/,
+    );
+    expect(await usageReason("changes", "--since", "1899-12-31")).toMatch(
+      /^--since: "1899-12-31" is outside/,
+    );
+    expect(await usageReason("changes", "--since", "9999-12-31T23:00:00-05:00")).toMatch(/is outside/);
+  });
+
+  it("checks every date flag of every command strictly", async () => {
+    for (const [argv, flag] of [
+      [["diff", "us.ecfr.ccl", CCL_A, CCL_B, "--at"], "--at"],
+      [["ingest", "ca.export-control-list", MISSING, "--at"], "--at"],
+      [["ingest", "ca.export-control-list", MISSING, "--as-of"], "--as-of"],
+      [["run", "ca.export-control-list", "--at"], "--at"],
+      [["changes", "--since"], "--since"],
+      [["backfill", "ca.export-control-list", "--since"], "--since"],
+      [["backfill", "ca.export-control-list", "--since", "2024-01-01", "--at"], "--at"],
+    ] as const) {
+      expect(await usageReason(...argv, "2025-02-30")).toBe(`${flag}: "2025-02-30" is not a calendar date`);
+    }
+  });
+
+  it("accepts real dates: leap days, times and offsets", async () => {
+    for (const [value, detectedAt] of [
+      ["2024-02-29", "2024-02-29T00:00:00.000Z"],
+      ["2024-02-29T23:30:00-05:00", "2024-03-01T04:30:00.000Z"],
+      ["2024-09-06T12:00Z", "2024-09-06T12:00:00.000Z"],
+      ["2024-09-06T12:00:30.25+0130", "2024-09-06T10:30:30.250Z"],
+      // No zone: UTC like a bare date, so a replay does not depend on the machine's time zone.
+      ["2024-09-06T12:00:00", "2024-09-06T12:00:00.000Z"],
+      ["1900-01-01", "1900-01-01T00:00:00.000Z"],
+    ]) {
+      const { code, stdout, stderr } = await run(
+        "diff",
+        "us.ecfr.ccl",
+        CCL_A,
+        CCL_B,
+        "--json",
+        "--at",
+        value!,
+      );
+      expect(stderr, value).toBe("");
+      expect(code, value).toBe(0);
+      const { changes } = JSON.parse(stdout) as { changes: { detectedAt: string }[] };
+      expect(changes[0]?.detectedAt, value).toBe(detectedAt);
+    }
+  });
+
+  it("says which of two exclusive options to drop, and prints the usage once", async () => {
+    expect(await usageReason("changes", "--json", "--csv")).toBe("choose one of --json and --csv");
+  });
+
+  it("names the missing argument", async () => {
+    expect(await usageReason("parse")).toBe("missing <source> <file>");
+    expect(await usageReason("parse", "ca.export-control-list")).toBe("missing <file>");
+    expect(await usageReason("diff", "ca.export-control-list", CA_2024)).toBe("missing <new>");
+    expect(await usageReason("ingest", "ca.export-control-list")).toBe("missing <file>");
+    expect(await usageReason("backfill")).toBe("missing <source>");
+    expect(await usageReason("backfill", "ca.export-control-list")).toBe("missing --since <date>");
+    expect(await usageReason("changes", "--since")).toBe("missing value for --since");
+  });
+
+  it("names the argument or option it did not expect", async () => {
+    expect(await usageReason("parse", "ca.export-control-list", CA_2024, "extra")).toBe(
+      'unexpected argument "extra"',
+    );
+    expect(await usageReason("changes", "quantum")).toBe('unexpected argument "quantum"');
+    expect(await usageReason("sources", "x")).toBe('unexpected argument "x"');
+    expect(await usageReason("migrate", "now")).toBe('unexpected argument "now"');
+    expect(await usageReason("migrate", "--force")).toBe("unknown option --force");
+    expect(await usageReason("parse", "ca.export-control-list", CA_2024, "--jsn")).toBe(
+      "unknown option --jsn",
+    );
+    expect(await usageReason("changes", "--json=yes")).toBe("--json takes no value");
+  });
+
+  it("names an unknown source, positional or --source, with the known ones", async () => {
+    expect(await usageReason("parse", "xx.nope", CA_2024)).toBe(
+      `unknown source "xx.nope" (known: ${KNOWN_SOURCES})`,
+    );
+    expect(await usageReason("run", "xx.nope")).toBe(`unknown source "xx.nope" (known: ${KNOWN_SOURCES})`);
+    expect(await usageReason("changes", "--source", "nope.nope")).toBe(
+      `--source: unknown source "nope.nope" (known: ${KNOWN_SOURCES})`,
+    );
+  });
+
+  it("names an unknown technology, country or jurisdiction on changes", async () => {
+    expect(await usageReason("changes", "--technology", "quantumm")).toMatch(
+      /^--technology: unknown technology "quantumm" \(known: quantum, .*artificial-intelligence.*\)$/,
+    );
+    expect(await usageReason("changes", "--country", "Narnia")).toBe(
+      '--country: unknown country "Narnia" (expected an ISO 3166-1 alpha-2 code such as CN or RU)',
+    );
+    // Kosovo's XK is user-assigned, not an ISO 3166-1 code.
+    expect(await usageReason("changes", "--country", "XK")).toMatch(/^--country: unknown country "XK"/);
+    expect(await usageReason("changes", "--jurisdiction", "XX")).toBe(
+      '--jurisdiction: unknown jurisdiction "XX" (known: US, GB, FR, CA, IT, ES, AU, NL, JP, FI, NO, EU, WA)',
+    );
+  });
+
+  it("keeps a value on one line when it quotes it back", async () => {
+    expect(await usageReason("changes", "--source", "a\nb")).toMatch(/^--source: unknown source "a\\nb"/);
+  });
+
+  it("prints a command's usage on --help and exits 0", async () => {
+    expect(await usageRun("changes", "--help")).toEqual({
+      code: 0,
+      stdout: `usage: ${COMMANDS.find((c) => c.name === "changes")!.usage}\n  list stored change records\n`,
+      stderr: "",
+    });
+  });
+
+  it("says that the command is missing or unknown, then lists the commands", async () => {
+    const none = await usageRun();
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^regwatch: missing <command>\n/);
+    expect(none.stderr.match(/regwatch changes \[/g)).toHaveLength(1);
+    const unknown = await usageRun("frobnicate");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^regwatch: unknown command "frobnicate"\n/);
+  });
+});
+
 describe("regwatch ingest and changes (embedded database)", () => {
   it("stores a baseline, then the changes, and ingesting the same file twice adds nothing", async () => {
     expect(await run("ingest", "ca.export-control-list", fullV1, "--at", "2024-07-25")).toMatchObject({
@@ -194,8 +387,20 @@ describe("regwatch ingest and changes (embedded database)", () => {
     expect(lines).toHaveLength(4);
   });
 
+  it("refuses to ingest a file older than the accepted version, in one line, changing nothing", async () => {
+    const older = await run("ingest", "ca.export-control-list", CA_2024, "--at", "2025-07-27");
+    expect(older.code).toBe(1);
+    expect(older.stdout).toBe("");
+    expect(older.stderr).toMatch(
+      /^regwatch: .*ecl-small-2024\.xml: the version of 2024-07-19 is older than the accepted 2025-04-25: nothing changed \(--force takes it as the newest\)\n$/,
+    );
+    const { stdout } = await run("changes", "--json");
+    expect(JSON.parse(stdout).changes).toHaveLength(3);
+  });
+
   it("quarantines a list far smaller than the source expects, and says so", async () => {
-    const small = await run("ingest", "ca.export-control-list", CA_2024, "--at", "2025-07-27");
+    // The small fixture is the 2024 point in time, older than the accepted 2025 list: --force takes it as the newest.
+    const small = await run("ingest", "ca.export-control-list", CA_2024, "--at", "2025-07-27", "--force");
     expect(small).toMatchObject({
       code: 1,
       stdout: "ca.export-control-list: quarantined: 17 entries, fewer than the 120 expected\n",

@@ -13,36 +13,40 @@ const originMapSchema = z
   })
   .pipe(z.record(z.url(), z.url()));
 
+// Whole decimal numbers only: z.coerce.number() reads " " as 0 and "1e3" as 1000.
+const integerSchema = z
+  .string()
+  .regex(/^-?\d+$/, "expected a whole number")
+  .transform(Number)
+  .pipe(z.number().int());
+
 const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   REDIS_URL: z.string().min(1).optional(),
   SMTP_URL: z.string().min(1).optional(),
   PUBLIC_URL: z.url().optional(),
   SECRET_KEY: z.string().min(1).optional(),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  // 0 asks the system for any free port (the tests use it).
+  PORT: integerSchema.pipe(z.number().min(0).max(65535)).default(8080),
   HOST: z.string().default("127.0.0.1"),
   CHROMIUM_PATH: z.string().default("/usr/bin/chromium"),
   REGWATCH_DATA_DIR: z.string().default("./.regwatch"),
   REGWATCH_ORIGIN_MAP: originMapSchema.optional(),
   REGWATCH_REQUIRE_SERVICES: z
-    .enum(["0", "1", "true", "false", ""])
+    .enum(["0", "1", "true", "false"])
     .optional()
     .transform((v) => v === "1" || v === "true"),
   REGWATCH_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional(),
   REGWATCH_DEBUG: z
-    .enum(["0", "1", "true", "false", ""])
+    .enum(["0", "1", "true", "false"])
     .optional()
     .transform((v) => v === "1" || v === "true"),
-  REGWATCH_HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  REGWATCH_HTTP_TIMEOUT_MS: integerSchema.pipe(z.number().positive()).default(30_000),
   // The full CCL is about 2 MB and Justice Laws XML well under 2 MB; 64 MB is
   // room for any legal text and still a cap on a runaway body.
-  REGWATCH_MAX_RESPONSE_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(64 * 1024 * 1024),
+  REGWATCH_MAX_RESPONSE_BYTES: integerSchema.pipe(z.number().positive()).default(64 * 1024 * 1024),
   // Politeness: at most one request per host per this many milliseconds.
-  REGWATCH_HOST_INTERVAL_MS: z.coerce.number().int().nonnegative().default(1000),
+  REGWATCH_HOST_INTERVAL_MS: integerSchema.pipe(z.number().nonnegative()).default(1000),
 });
 
 export interface Config {
@@ -69,7 +73,10 @@ export const USER_AGENT =
 
 /** Reads and validates the environment. The one place in regwatch that looks at process.env. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // Empty means unset, for every variable: container env files list them all
+  // and leave the unused ones as `PORT=`.
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const parsed = envSchema.safeParse(set);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`bad environment: ${issue?.path.join(".")}: ${issue?.message}`);

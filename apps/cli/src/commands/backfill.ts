@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { backfillSource } from "@regwatch/pipeline/run-source";
 import type { Command } from "../command.ts";
-import { isoDateArg, usage } from "../io.ts";
+import { expectPositionals, isoDateArg, usage } from "../io.ts";
 import { describeOutcome } from "./run.ts";
 import { sourceArg } from "./source-arg.ts";
 
@@ -16,7 +16,8 @@ export const backfillCommand: Command = {
       options: { since: { type: "string" }, at: { type: "string" } },
       allowPositionals: true,
     });
-    if (positionals.length !== 1 || !values.since) usage(this.usage);
+    expectPositionals(positionals, ["<source>"]);
+    if (values.since === undefined) usage("missing --since <date>");
     const source = sourceArg(positionals[0]!);
     const since = isoDateArg(values.since, "--since")!.toISOString().slice(0, 10);
     const runAt = isoDateArg(values.at, "--at") ?? new Date();

@@ -5,7 +5,8 @@ import { TECHNOLOGY_IDS } from "@regwatch/core/taxonomy";
 import { listChanges } from "@regwatch/db/queries/changes";
 import type { Command } from "../command.ts";
 import { changeLine, changesCsv } from "../format.ts";
-import { isoDateArg, usage } from "../io.ts";
+import { expectPositionals, isoDateArg, quoted, usage } from "../io.ts";
+import { sourceArg } from "./source-arg.ts";
 
 export const changesCommand: Command = {
   name: "changes",
@@ -28,17 +29,28 @@ export const changesCommand: Command = {
       },
       allowPositionals: true,
     });
-    if (positionals.length || (values.json && values.csv)) usage(this.usage);
+    expectPositionals(positionals, []);
+    if (values.json && values.csv) usage("choose one of --json and --csv");
     const jurisdiction = values.jurisdiction?.toUpperCase();
-    if (jurisdiction && !(JURISDICTION_CODES as readonly string[]).includes(jurisdiction)) {
-      usage(`--jurisdiction: unknown "${values.jurisdiction}"; known: ${JURISDICTION_CODES.join(", ")}`);
+    if (jurisdiction !== undefined && !(JURISDICTION_CODES as readonly string[]).includes(jurisdiction)) {
+      usage(
+        `--jurisdiction: unknown jurisdiction ${quoted(values.jurisdiction!)} (known: ${JURISDICTION_CODES.join(", ")})`,
+      );
     }
-    if (values.technology && !(TECHNOLOGY_IDS as readonly string[]).includes(values.technology)) {
-      usage(`--technology: unknown "${values.technology}"; known: ${TECHNOLOGY_IDS.join(", ")}`);
+    if (
+      values.technology !== undefined &&
+      !(TECHNOLOGY_IDS as readonly string[]).includes(values.technology)
+    ) {
+      usage(
+        `--technology: unknown technology ${quoted(values.technology)} (known: ${TECHNOLOGY_IDS.join(", ")})`,
+      );
     }
     const country = values.country?.toUpperCase();
-    if (country && !isCountryCode(country))
-      usage(`--country: "${values.country}" is not an ISO 3166-1 alpha-2 code`);
+    if (country !== undefined && !isCountryCode(country))
+      usage(
+        `--country: unknown country ${quoted(values.country!)} (expected an ISO 3166-1 alpha-2 code such as CN or RU)`,
+      );
+    if (values.source !== undefined) sourceArg(values.source, "--source");
     const since = isoDateArg(values.since, "--since");
     const records = await listChanges((await runtime()).database.db, {
       since: since?.toISOString(),

@@ -13,7 +13,7 @@ import {
 import { documentHash, entryHash } from "@regwatch/diff/entry-hash";
 import type { Command } from "../command.ts";
 import { changeLine } from "../format.ts";
-import { isoDateArg, usage } from "../io.ts";
+import { expectPositionals, isoDateArg } from "../io.ts";
 import { sourceArg } from "./source-arg.ts";
 
 export const diffCommand: Command = {
@@ -27,7 +27,7 @@ export const diffCommand: Command = {
       options: { json: { type: "boolean" }, at: { type: "string" } },
       allowPositionals: true,
     });
-    if (positionals.length !== 3) usage(this.usage);
+    expectPositionals(positionals, ["<source>", "<old>", "<new>"]);
     const source = sourceArg(positionals[0]!);
     const at = isoDateArg(values.at, "--at") ?? new Date();
     const [oldPath, newPath] = [resolve(io.cwd, positionals[1]!), resolve(io.cwd, positionals[2]!)];

@@ -1,5 +1,6 @@
+import { parseArgs } from "node:util";
 import type { Command } from "../command.ts";
-import { usage } from "../io.ts";
+import { expectPositionals } from "../io.ts";
 
 export const migrateCommand: Command = {
   name: "migrate",
@@ -7,7 +8,7 @@ export const migrateCommand: Command = {
   usage: "regwatch migrate",
   db: true,
   async run(args, { io, runtime }) {
-    if (args.length) usage(this.usage);
+    expectPositionals(parseArgs({ args, options: {}, allowPositionals: true }).positionals, []);
     // Opening the runtime runs the migrations.
     const { database } = await runtime();
     io.out(`database up to date (${database.kind}: ${database.location})\n`);

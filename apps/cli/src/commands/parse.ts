@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Command } from "../command.ts";
 import { safeLine } from "../format.ts";
-import { usage } from "../io.ts";
+import { expectPositionals } from "../io.ts";
 import { sourceArg } from "./source-arg.ts";
 
 export const parseCommand: Command = {
@@ -17,7 +17,7 @@ export const parseCommand: Command = {
       options: { json: { type: "boolean" } },
       allowPositionals: true,
     });
-    if (positionals.length !== 2) usage(this.usage);
+    expectPositionals(positionals, ["<source>", "<file>"]);
     const source = sourceArg(positionals[0]!);
     const path = resolve(io.cwd, positionals[1]!);
     const snapshot = source.parse({ body: readFileSync(path), url: null });

@@ -32,7 +32,7 @@ export const runCommand: Command = {
       options: { at: { type: "string" } },
       allowPositionals: true,
     });
-    const sources = positionals.length ? positionals.map(sourceArg) : SOURCES;
+    const sources = positionals.length ? positionals.map((id) => sourceArg(id)) : SOURCES;
     const runAt = isoDateArg(values.at, "--at") ?? new Date();
     const { deps } = await runtime();
     let failed = 0;

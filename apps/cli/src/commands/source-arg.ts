@@ -1,9 +1,13 @@
 import type { SourceDefinition } from "@regwatch/sources/define-source";
 import { findSource, SOURCES } from "@regwatch/sources/registry";
-import { usage } from "../io.ts";
+import { quoted, usage } from "../io.ts";
 
-export function sourceArg(id: string): SourceDefinition {
+/** A source named on the command line, as a positional argument or after `flag`. */
+export function sourceArg(id: string, flag?: string): SourceDefinition {
   const source = findSource(id);
-  if (!source) usage(`unknown source "${id}"; known: ${SOURCES.map((s) => s.id).join(", ")}`);
+  if (!source)
+    usage(
+      `${flag ? `${flag}: ` : ""}unknown source ${quoted(id)} (known: ${SOURCES.map((s) => s.id).join(", ")})`,
+    );
   return source;
 }

@@ -3,7 +3,7 @@ import { listSourceRows } from "@regwatch/db/queries/sources";
 import { SOURCES } from "@regwatch/sources/registry";
 import type { Command } from "../command.ts";
 import { safeLine } from "../format.ts";
-import { usage } from "../io.ts";
+import { expectPositionals } from "../io.ts";
 
 export const sourcesCommand: Command = {
   name: "sources",
@@ -16,7 +16,7 @@ export const sourcesCommand: Command = {
       options: { json: { type: "boolean" } },
       allowPositionals: true,
     });
-    if (positionals.length) usage(this.usage);
+    expectPositionals(positionals, []);
     const rows = new Map((await listSourceRows((await runtime()).database.db)).map((r) => [r.id, r]));
     const list = SOURCES.map((s) => {
       const row = rows.get(s.id);

@@ -1,0 +1,60 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/index.ts";
+
+describe("loadConfig", () => {
+  it("treats an empty variable as unset, as container env files write them", () => {
+    const config = loadConfig({
+      PORT: "",
+      HOST: "",
+      DATABASE_URL: "",
+      REDIS_URL: "",
+      SMTP_URL: "",
+      PUBLIC_URL: "",
+      SECRET_KEY: "",
+      CHROMIUM_PATH: "",
+      REGWATCH_DATA_DIR: "",
+      REGWATCH_ORIGIN_MAP: "",
+      REGWATCH_REQUIRE_SERVICES: "",
+      REGWATCH_LOG_LEVEL: "",
+      REGWATCH_DEBUG: "",
+      REGWATCH_HTTP_TIMEOUT_MS: "",
+      REGWATCH_MAX_RESPONSE_BYTES: "",
+      REGWATCH_HOST_INTERVAL_MS: "",
+    });
+    expect(config).toEqual(loadConfig({}));
+    expect(config).toMatchObject({
+      port: 8080,
+      host: "127.0.0.1",
+      // Null: the embedded PGlite database under the data directory.
+      databaseUrl: null,
+      redisUrl: null,
+      smtpUrl: null,
+      publicUrl: "http://localhost:8080",
+      secretKey: null,
+      dataDir: resolve("./.regwatch"),
+      originMap: {},
+      logLevel: null,
+      http: { timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024, hostIntervalMs: 1000 },
+    });
+  });
+
+  it("reads PORT=0 as any free port", () => {
+    expect(loadConfig({ PORT: "0" }).port).toBe(0);
+    expect(loadConfig({ PORT: "9090" }).port).toBe(9090);
+  });
+
+  it("rejects a PORT that is not a port number, naming the variable", () => {
+    for (const port of ["abc", "70000", "-1", " ", "80.5", "0x50", "1e3"]) {
+      expect(() => loadConfig({ PORT: port }), JSON.stringify(port)).toThrow(/^bad environment: PORT: /);
+    }
+  });
+
+  it("rejects other bad values instead of reading them as unset", () => {
+    expect(() => loadConfig({ REGWATCH_HTTP_TIMEOUT_MS: "soon" })).toThrow(
+      /^bad environment: REGWATCH_HTTP_TIMEOUT_MS: /,
+    );
+    expect(() => loadConfig({ REGWATCH_ORIGIN_MAP: "{" })).toThrow(/^bad environment: REGWATCH_ORIGIN_MAP: /);
+    expect(() => loadConfig({ PUBLIC_URL: "not a url" })).toThrow(/^bad environment: PUBLIC_URL: /);
+  });
+});
