@@ -36,3 +36,8 @@ export class ResponseTooLargeError extends Error {
 export class UsageError extends Error {
   override name = "UsageError";
 }
+
+/** The service is stopping; not a source failure. Requests and waits in flight are abandoned. */
+export class AbortedError extends Error {
+  override name = "AbortedError";
+}

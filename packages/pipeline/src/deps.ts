@@ -1,8 +1,11 @@
 import type { BrowserClient, HttpClient, Logger } from "@regwatch/core/http";
+import type { ArtifactFiles } from "@regwatch/db/artifact-files";
 import type { Db } from "@regwatch/db/open-database";
 
 export interface PipelineDeps {
   db: Db;
+  /** Where raw bytes go when not into the database (the embedded database's data directory). */
+  artifacts?: ArtifactFiles | null;
   http: HttpClient;
   /** Only sources that declare `needsBrowser` get it. */
   browser?: BrowserClient;

@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import {
+  AbortedError,
   RateLimitedError,
   ResponseTooLargeError,
   SourceShapeChangedError,
@@ -6,7 +8,6 @@ import {
 } from "@regwatch/core/errors";
 import type { HttpResponse } from "@regwatch/core/http";
 import type { ChangeOrigin, ChangeRecord } from "@regwatch/core/schemas";
-import { latestAcceptedSnapshot } from "@regwatch/db/queries/snapshots";
 import {
   ensureSource,
   getSource,
@@ -20,12 +21,19 @@ import { type ArtifactOutcome, processArtifact } from "./process-artifact.ts";
 
 export interface RunOutcome {
   sourceId: string;
-  /** changed: new records; unchanged: fetched, nothing new; baseline: first run stored; failed: see reason. */
-  status: "changed" | "unchanged" | "baseline" | "quarantined" | "failed";
+  /**
+   * changed: new records; unchanged: fetched, nothing new; baseline: first run
+   * stored; stale: the source served an older version than the accepted one;
+   * stopped: the service is stopping; failed: see reason.
+   */
+  status: "changed" | "unchanged" | "baseline" | "stale" | "quarantined" | "stopped" | "failed";
   health: Health;
   records: ChangeRecord[];
   artifacts: number;
   reason: string | null;
+  /** For stale: the version date served and the accepted one. */
+  versionDate?: string | null;
+  acceptedVersionDate?: string | null;
 }
 
 /** Where each error class leaves the source: the one place that maps errors to health. */
@@ -47,19 +55,35 @@ function summarize(
   const records = outcomes.flatMap((o) => o.records);
   const failed = outcomes.find((o) => o.status === "failed");
   const quarantined = outcomes.find((o) => o.status === "quarantined");
+  const stale = outcomes.find((o) => o.status === "stale");
   const accepted = outcomes.filter((o) => o.status === "accepted");
   let status: RunOutcome["status"] = "unchanged";
   if (failed) status = "failed";
   else if (quarantined) status = "quarantined";
+  else if (stale) status = "stale";
   else if (accepted.length && accepted.every((o) => o.origin === "baseline")) status = "baseline";
   else if (records.length) status = "changed";
   return {
     sourceId,
     status,
-    health: failed ? "broken" : quarantined ? "quarantined" : health,
+    health: failed ? "broken" : quarantined ? "quarantined" : stale ? "stale" : health,
     records,
     artifacts,
-    reason: failed?.reason ?? quarantined?.reason ?? null,
+    reason: failed?.reason ?? quarantined?.reason ?? stale?.reason ?? null,
+    versionDate: stale?.versionDate ?? null,
+    acceptedVersionDate: stale?.acceptedVersionDate ?? null,
+  };
+}
+
+/** The service is stopping: nothing is recorded against the source, the next run starts over. */
+function stopped(sourceId: string): RunOutcome {
+  return {
+    sourceId,
+    status: "stopped",
+    health: "unknown",
+    records: [],
+    artifacts: 0,
+    reason: "the service is stopping",
   };
 }
 
@@ -77,8 +101,7 @@ async function runArtifacts(
   deps: PipelineDeps,
   source: SourceDefinition,
   artifacts: { response: HttpResponse; asOf?: string }[],
-  runAt: Date,
-  origin: ChangeOrigin | undefined,
+  run: { runAt: Date; runId: string; origin?: ChangeOrigin },
 ): Promise<ArtifactOutcome[]> {
   const outcomes: ArtifactOutcome[] = [];
   for (const { response, asOf } of artifacts) {
@@ -91,7 +114,9 @@ async function runArtifacts(
       bytes: response.body.byteLength,
       artifactSha256: response.sha256,
     });
-    outcomes.push(await processArtifact(deps, source, response, { runAt, origin, asOf: asOf ?? null }));
+    outcomes.push(
+      await processArtifact(deps, source, response, { ...run, asOf: asOf ?? null, older: "record" }),
+    );
   }
   return outcomes;
 }
@@ -110,7 +135,6 @@ export async function runSource(
     const { db } = deps;
     await ensureSource(db, source);
     const row = await getSource(db, source.id);
-    const firstRun = !(await latestAcceptedSnapshot(db, source.id));
     const ctx: SourceContext = {
       http: deps.http,
       browser: source.needsBrowser ? deps.browser : undefined,
@@ -122,6 +146,7 @@ export async function runSource(
     try {
       fetched = await source.fetch(ctx);
     } catch (err) {
+      if (err instanceof AbortedError) return stopped(source.id);
       const { health, reason } = healthForError(err);
       await recordFetchAttempt(db, {
         sourceId: source.id,
@@ -149,13 +174,10 @@ export async function runSource(
         reason: null,
       };
     }
-    const outcomes = await runArtifacts(
-      deps,
-      source,
-      onRunClock(fetched.artifacts, options.runAt),
-      options.runAt,
-      firstRun ? "baseline" : undefined,
-    );
+    const outcomes = await runArtifacts(deps, source, onRunClock(fetched.artifacts, options.runAt), {
+      runAt: options.runAt,
+      runId: randomUUID(),
+    });
     const ok = outcomes.every((o) => o.status === "accepted" || o.status === "duplicate");
     // Move the cursor only when everything fetched was stored, so a failed step is retried next run.
     if (ok) await markHealthy(deps, source, options.runAt, fetched.state);
@@ -163,16 +185,19 @@ export async function runSource(
   });
 }
 
-/** Treats a local file as the source's newest document and runs the whole pipeline on it. */
+/**
+ * Treats a local file as the source's newest document and runs the whole
+ * pipeline on it. A file whose own version date is older than the accepted
+ * version changes nothing (status stale) unless `force` takes it as the newest.
+ */
 export async function ingestBytes(
   deps: PipelineDeps,
   source: SourceDefinition,
   input: { body: Uint8Array; url: string; contentType?: string | null; sha256: string },
-  options: { runAt: Date; asOf?: string | null },
+  options: { runAt: Date; asOf?: string | null; force?: boolean },
 ): Promise<RunOutcome> {
   return deps.exclusive(async () => {
     await ensureSource(deps.db, source);
-    const firstRun = !(await latestAcceptedSnapshot(deps.db, source.id));
     const response: HttpResponse = {
       url: input.url,
       status: 200,
@@ -185,8 +210,9 @@ export async function ingestBytes(
     };
     const outcome = await processArtifact(deps, source, response, {
       runAt: options.runAt,
-      origin: firstRun ? "baseline" : undefined,
+      runId: randomUUID(),
       asOf: options.asOf ?? null,
+      older: options.force ? "accept" : "refuse",
     });
     return summarize(source.id, [outcome], 1, "healthy");
   });
@@ -216,17 +242,16 @@ export async function backfillSource(
   const ctx: SourceContext = { http: deps.http, log: deps.log, now: options.runAt, state: row?.state ?? {} };
   const outcomes: ArtifactOutcome[] = [];
   let count = 0;
+  // One run id for the first step only: it is the baseline when the source has nothing yet.
+  const runId = randomUUID();
   try {
     for await (const step of source.backfill(ctx, options.since)) {
-      const first = !(await latestAcceptedSnapshot(db, source.id));
       const [outcome] = await deps.exclusive(() =>
-        runArtifacts(
-          deps,
-          source,
-          onRunClock([step.artifact], options.runAt),
-          options.runAt,
-          first ? "baseline" : "backfill",
-        ),
+        runArtifacts(deps, source, onRunClock([step.artifact], options.runAt), {
+          runAt: options.runAt,
+          runId: count === 0 ? runId : randomUUID(),
+          origin: "backfill",
+        }),
       );
       outcomes.push(outcome!);
       count++;
@@ -236,6 +261,7 @@ export async function backfillSource(
       options.onProgress?.({ index: step.index, total: step.total, outcome: outcome! });
     }
   } catch (err) {
+    if (err instanceof AbortedError) return stopped(source.id);
     const { health, reason } = healthForError(err);
     await recordHealth(db, source.id, { health, reason, at: options.runAt, success: false });
     return {

@@ -1,22 +1,48 @@
 import type { HttpResponse } from "@regwatch/core/http";
 import type { ChangeRecord, Snapshot } from "@regwatch/core/schemas";
+import type { Db } from "@regwatch/db/open-database";
 import { saveValidators } from "@regwatch/db/queries/artifacts";
 import { insertChanges, upsertEvent } from "@regwatch/db/queries/changes";
-import { applyEntries, type EntryRow, insertSnapshot, type NewEntry } from "@regwatch/db/queries/snapshots";
+import {
+  applyEntries,
+  type EntryRow,
+  insertSnapshot,
+  latestSnapshot,
+  type NewEntry,
+  type SnapshotRow,
+} from "@regwatch/db/queries/snapshots";
 import { recordHealth } from "@regwatch/db/queries/sources";
 import type { snapshotsTable } from "@regwatch/db/schema";
 import type { SourceDefinition } from "@regwatch/sources/define-source";
-import type { PipelineDeps } from "./deps.ts";
 
 /** ETag / Last-Modified of a body, once it is safely archived and processed. */
-export async function rememberValidators(deps: Pick<PipelineDeps, "db">, response: HttpResponse, at: Date) {
-  await saveValidators(deps.db, {
+export async function rememberValidators(db: Db, response: HttpResponse, at: Date) {
+  await saveValidators(db, {
     url: response.url,
     etag: response.headers.etag ?? null,
     lastModified: response.headers["last-modified"] ?? null,
     artifactSha256: response.sha256,
     at,
   });
+}
+
+/**
+ * A snapshot that was not accepted (quarantined, stale). The same bytes
+ * judged the same way as the source's last snapshot are not stored again: a
+ * source that keeps serving a broken or stale body does not grow a row a run.
+ */
+export async function recordRejected(db: Db, row: typeof snapshotsTable.$inferInsert): Promise<SnapshotRow> {
+  const last = await latestSnapshot(db, row.sourceId);
+  if (
+    last &&
+    last.artifactSha256 === row.artifactSha256 &&
+    last.parserVersion === row.parserVersion &&
+    last.status === row.status &&
+    last.reason === (row.reason ?? null)
+  ) {
+    return last;
+  }
+  return insertSnapshot(db, row);
 }
 
 export interface AcceptedSnapshot {
@@ -36,43 +62,42 @@ export interface AcceptedSnapshot {
 }
 
 /**
- * Everything an accepted snapshot changes, in one transaction: the snapshot,
- * the entries' new versions, the instruments it names, its records, the
- * source's health and the URL's validators. Either all of it is stored or none.
+ * Everything an accepted snapshot changes: the snapshot, the entries' new
+ * versions, the instruments it names, its records, the source's health and
+ * the URL's validators. Called inside the source's locked transaction, so
+ * either all of it is stored or none.
  */
-export async function storeAccepted(deps: PipelineDeps, a: AcceptedSnapshot) {
-  return deps.db.transaction(async (tx) => {
-    const row = await insertSnapshot(tx, a.row);
-    await applyEntries(tx, a.source.id, row.id, a.current, a.entries, a.snapshot.kind !== "documents");
-    if (a.snapshot.kind === "documents") {
-      // Every published document is an instrument later list changes can point to.
-      for (const doc of a.snapshot.documents) {
-        if (!doc.citation) continue;
-        await upsertEvent(tx, {
-          jurisdiction: a.source.jurisdiction,
-          citation: doc.citation,
-          documentId: doc.id,
-          title: doc.title,
-          publishedAt: doc.publishedAt,
-          effectiveAt: doc.effectiveAt,
-          url: doc.url,
-          cfrReferences: doc.cfrReferences,
-        });
-      }
+export async function storeAccepted(tx: Db, a: AcceptedSnapshot) {
+  const row = await insertSnapshot(tx, a.row);
+  await applyEntries(tx, a.source.id, row.id, a.current, a.entries, a.snapshot.kind !== "documents");
+  if (a.snapshot.kind === "documents") {
+    // Every published document is an instrument later list changes can point to.
+    for (const doc of a.snapshot.documents) {
+      if (!doc.citation) continue;
+      await upsertEvent(tx, {
+        jurisdiction: a.source.jurisdiction,
+        citation: doc.citation,
+        documentId: doc.id,
+        title: doc.title,
+        publishedAt: doc.publishedAt,
+        effectiveAt: doc.effectiveAt,
+        url: doc.url,
+        cfrReferences: doc.cfrReferences,
+      });
     }
-    let eventId: number | null = null;
-    if (a.instrument && "id" in a.instrument) eventId = a.instrument.id;
-    else if (a.instrument)
-      eventId = (await upsertEvent(tx, { jurisdiction: a.source.jurisdiction, ...a.instrument })).id;
-    const inserted = await insertChanges(tx, a.records, { snapshotId: row.id, eventId });
-    await recordHealth(tx, a.source.id, {
-      health: "healthy",
-      reason: null,
-      at: a.runAt,
-      success: true,
-      changed: inserted > 0,
-    });
-    await rememberValidators({ db: tx }, a.response, a.runAt);
-    return row;
+  }
+  let eventId: number | null = null;
+  if (a.instrument && "id" in a.instrument) eventId = a.instrument.id;
+  else if (a.instrument)
+    eventId = (await upsertEvent(tx, { jurisdiction: a.source.jurisdiction, ...a.instrument })).id;
+  const inserted = await insertChanges(tx, a.records, { snapshotId: row.id, eventId });
+  await recordHealth(tx, a.source.id, {
+    health: "healthy",
+    reason: null,
+    at: a.runAt,
+    success: true,
+    changed: inserted > 0,
   });
+  await rememberValidators(tx, a.response, a.runAt);
+  return row;
 }

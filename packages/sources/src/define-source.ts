@@ -76,6 +76,13 @@ export interface SourceDefinition {
   /** For documents: how old (days, by publication date) a new document may be and still be alerted. */
   alertWindowDays?: number;
   parse(input: ParseInput): Snapshot;
+  /**
+   * The document's own version date (ISO; eCFR version date, Justice Laws
+   * point in time), when it has one. A body older than the accepted version is
+   * stale: a lagging mirror or CDN, archived but never diffed. Absent or null:
+   * every new body is taken as the newest.
+   */
+  versionDate?(snapshot: Snapshot, artifact: { url: string | null; asOf: string | null }): string | null;
   /** Dates, citation and human URL for this snapshot's records; `asOf` is the version date a fetch reported. */
   describe(snapshot: Snapshot, artifact: { url: string | null; asOf: string | null }): RecordDefaults;
   fetch(ctx: SourceContext): Promise<FetchResult>;

@@ -5,25 +5,26 @@ import { parseArgs } from "node:util";
 import { sha256Hex } from "@regwatch/core/text";
 import { ingestBytes } from "@regwatch/pipeline/run-source";
 import type { Command } from "../command.ts";
-import { isoDateArg, usage } from "../io.ts";
+import { expectPositionals, isoDateArg } from "../io.ts";
 import { describeOutcome } from "./run.ts";
 import { sourceArg } from "./source-arg.ts";
 
 export const ingestCommand: Command = {
   name: "ingest",
   summary: "run the whole pipeline on a local file as the source's newest document",
-  usage: "regwatch ingest <source> <file> [--at <iso-date>] [--as-of <version-date>]",
+  usage: "regwatch ingest <source> <file> [--at <iso-date>] [--as-of <version-date>] [--force]",
   db: true,
   async run(args, { io, runtime }) {
     const { values, positionals } = parseArgs({
       args,
-      options: { at: { type: "string" }, "as-of": { type: "string" } },
+      // --force: take a file older than the accepted version as the newest (a genuine return to an earlier text).
+      options: { at: { type: "string" }, "as-of": { type: "string" }, force: { type: "boolean" } },
       allowPositionals: true,
     });
-    if (positionals.length !== 2) usage(this.usage);
+    expectPositionals(positionals, ["<source>", "<file>"]);
     const source = sourceArg(positionals[0]!);
     const runAt = isoDateArg(values.at, "--at") ?? new Date();
-    const asOf = values["as-of"] ? isoDateArg(values["as-of"], "--as-of")!.toISOString().slice(0, 10) : null;
+    const asOf = isoDateArg(values["as-of"], "--as-of")?.toISOString().slice(0, 10) ?? null;
     const path = resolve(io.cwd, positionals[1]!);
     const body = new Uint8Array(readFileSync(path));
     const { deps } = await runtime();
@@ -31,8 +32,16 @@ export const ingestCommand: Command = {
       deps,
       source,
       { body, url: pathToFileURL(path).toString(), sha256: sha256Hex(body) },
-      { runAt, asOf: asOf ?? (values.at ? runAt.toISOString().slice(0, 10) : null) },
+      {
+        runAt,
+        asOf: asOf ?? (values.at ? runAt.toISOString().slice(0, 10) : null),
+        force: values.force ?? false,
+      },
     );
+    if (outcome.status === "stale") {
+      io.err(`regwatch: ${positionals[1]}: ${outcome.reason}\n`);
+      return 1;
+    }
     io.out(`${describeOutcome(outcome)}\n`);
     return outcome.status === "failed" || outcome.status === "quarantined" ? 1 : 0;
   },

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import type { ArtifactFiles } from "../artifact-files.ts";
 import type { Db } from "../open-database.ts";
 import { httpValidatorsTable, rawArtifactsTable } from "../schema/index.ts";
 
@@ -10,13 +11,17 @@ export interface ArtifactInput {
   fetchedAt: Date;
 }
 
-/** Stores the bytes once per content hash; a second copy is a no-op. */
-export async function archiveArtifact(db: Db, a: ArtifactInput): Promise<void> {
+/**
+ * Stores the bytes once per content hash; a second copy is a no-op. With
+ * `files` the bytes go to a file first and the row only points at them.
+ */
+export async function archiveArtifact(db: Db, a: ArtifactInput, files?: ArtifactFiles | null): Promise<void> {
+  files?.put(a.sha256, a.body);
   await db
     .insert(rawArtifactsTable)
     .values({
       sha256: a.sha256,
-      body: a.body,
+      body: files ? null : a.body,
       size: a.body.byteLength,
       contentType: a.contentType,
       firstUrl: a.url,
@@ -25,9 +30,12 @@ export async function archiveArtifact(db: Db, a: ArtifactInput): Promise<void> {
     .onConflictDoNothing();
 }
 
-export async function getArtifact(db: Db, sha256: string) {
+/** An archived artifact with its bytes, wherever they are kept; undefined when unknown or its file is gone. */
+export async function getArtifact(db: Db, sha256: string, files?: ArtifactFiles | null) {
   const [row] = await db.select().from(rawArtifactsTable).where(eq(rawArtifactsTable.sha256, sha256));
-  return row;
+  if (!row) return undefined;
+  const body = row.body ?? files?.get(sha256) ?? null;
+  return body ? { ...row, body } : undefined;
 }
 
 export async function getValidators(db: Db, url: string) {

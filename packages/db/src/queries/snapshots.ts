@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, ne, or } from "drizzle-orm";
 import type { Db } from "../open-database.ts";
 import { entriesTable, snapshotsTable } from "../schema/index.ts";
 
@@ -17,6 +17,33 @@ export async function findSnapshot(db: Db, sourceId: string, artifactSha256: str
       ),
     );
   return row;
+}
+
+/** The newest snapshot of a source whatever its status: what it last saw. */
+export async function latestSnapshot(db: Db, sourceId: string): Promise<SnapshotRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(snapshotsTable)
+    .where(eq(snapshotsTable.sourceId, sourceId))
+    .orderBy(desc(snapshotsTable.id))
+    .limit(1);
+  return row;
+}
+
+/** Whether a run other than `runId` has had a snapshot accepted: if not, this run is the source's baseline. */
+export async function acceptedOutsideRun(db: Db, sourceId: string, runId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: snapshotsTable.id })
+    .from(snapshotsTable)
+    .where(
+      and(
+        eq(snapshotsTable.sourceId, sourceId),
+        eq(snapshotsTable.status, "accepted"),
+        or(isNull(snapshotsTable.runId), ne(snapshotsTable.runId, runId)),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
 }
 
 export async function latestAcceptedSnapshot(db: Db, sourceId: string): Promise<SnapshotRow | undefined> {
@@ -41,6 +68,29 @@ export async function currentEntries(db: Db, sourceId: string): Promise<EntryRow
     .from(entriesTable)
     .where(and(eq(entriesTable.sourceId, sourceId), isNull(entriesTable.validTo)))
     .orderBy(entriesTable.id);
+}
+
+/** Hashes of the earlier (replaced) versions of some entries: how a stale copy of a document is recognised. */
+export async function pastHashes(db: Db, sourceId: string, keys: readonly string[]) {
+  const out = new Map<string, Set<string>>();
+  for (let i = 0; i < keys.length; i += INSERT_BATCH) {
+    const rows = await db
+      .select({ key: entriesTable.key, hash: entriesTable.hash })
+      .from(entriesTable)
+      .where(
+        and(
+          eq(entriesTable.sourceId, sourceId),
+          isNotNull(entriesTable.validTo),
+          inArray(entriesTable.key, keys.slice(i, i + INSERT_BATCH)),
+        ),
+      );
+    for (const r of rows) {
+      const set = out.get(r.key) ?? new Set<string>();
+      set.add(r.hash);
+      out.set(r.key, set);
+    }
+  }
+  return out;
 }
 
 export interface NewEntry {

@@ -1,8 +1,12 @@
-import { index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgTable, serial, text, timestamp } from "drizzle-orm/pg-core";
 import { rawArtifactsTable } from "./artifacts.ts";
 import { sourcesTable } from "./sources.ts";
 
-/** One parse of one artifact by one parser version; accepted or quarantined. */
+/**
+ * One parse of one artifact by one parser version: accepted, quarantined, or
+ * stale (older than the accepted version: archived, never diffed). The same
+ * bytes may be taken more than once (a genuine revert to an earlier text).
+ */
 export const snapshotsTable = pgTable(
   "snapshots",
   {
@@ -14,7 +18,7 @@ export const snapshotsTable = pgTable(
       .notNull()
       .references(() => rawArtifactsTable.sha256),
     parserVersion: text("parser_version").notNull(),
-    /** accepted | quarantined */
+    /** accepted | quarantined | stale */
     status: text("status").notNull(),
     reason: text("reason"),
     itemCount: integer("item_count").notNull(),
@@ -24,11 +28,15 @@ export const snapshotsTable = pgTable(
     fetchedAt: timestamp("fetched_at", { withTimezone: true }).notNull(),
     /** The run's clock when this snapshot was taken. */
     takenAt: timestamp("taken_at", { withTimezone: true }).notNull(),
+    /** The document's own version date (eCFR version, Justice Laws point in time), when it has one. */
+    versionDate: text("version_date"),
+    /** The run that took it: every snapshot of a source's first run is its baseline. */
+    runId: text("run_id"),
     meta: jsonb("meta").$type<Record<string, unknown>>().notNull().default({}),
     warnings: jsonb("warnings").$type<string[]>().notNull().default([]),
   },
   (t) => [
-    uniqueIndex("snapshots_artifact_parser_uq").on(t.sourceId, t.artifactSha256, t.parserVersion),
+    index("snapshots_artifact_idx").on(t.sourceId, t.artifactSha256),
     index("snapshots_source_idx").on(t.sourceId, t.id),
   ],
 );

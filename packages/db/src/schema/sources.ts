@@ -6,7 +6,7 @@ export const sourcesTable = pgTable("sources", {
   jurisdiction: text("jurisdiction").notNull(),
   kind: text("kind").notNull(),
   title: text("title").notNull(),
-  /** healthy | unreachable | quarantined | broken | unknown */
+  /** healthy | unreachable | stale | quarantined | broken | unknown */
   health: text("health").notNull().default("unknown"),
   healthReason: text("health_reason"),
   state: jsonb("state").$type<Record<string, unknown>>().notNull().default({}),

@@ -22,6 +22,13 @@ export const caExportControlList = defineSource({
   },
   parserVersion: PARSER_VERSION,
   parse: parseExportControlList,
+  // The consolidation's point in time (`lims:pit-date`): the date the text is
+  // the law as of. Its "current to" date moves with every republication, even
+  // of the same text, so it does not order versions.
+  versionDate: (snapshot) => {
+    const meta = snapshot.meta as { pointInTime?: string | null; lastAmended?: string | null };
+    return meta.pointInTime ?? meta.lastAmended ?? null;
+  },
   describe(snapshot) {
     const meta = snapshot.meta as {
       lastAmended?: string | null;

@@ -82,6 +82,9 @@ export const usEcfrCcl = defineSource({
   parserVersion: PARSER_VERSION,
   citedAs: ["15 CFR 774"],
   parse: parseCommerceControlList,
+  // The XML itself carries no date: the version is the one the fetch asked
+  // for (`/full/<date>/`), or the one an operator gives with `ingest --as-of`.
+  versionDate: (snapshot, artifact) => artifact.asOf ?? (snapshot.meta.versionDate as string | null) ?? null,
   describe(snapshot, artifact) {
     const date = artifact.asOf ?? (snapshot.meta.versionDate as string | null) ?? null;
     return {
