@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { TextDecoder } from "node:util";
 import { SourceShapeChangedError } from "./errors.ts";
 
@@ -77,29 +78,33 @@ function decoder(label: string): TextDecoder {
 }
 
 /**
+ * The charset of a body: a byte-order mark, the Content-Type charset, the XML
+ * declaration, an HTML meta tag, else UTF-8.
+ */
+function detectCharset(bytes: Uint8Array, contentType?: string | null): Omit<DecodedText, "text"> {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { charset: "utf-8", from: "bom" };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { charset: "utf-16le", from: "bom" };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { charset: "utf-16be", from: "bom" };
+  const declared = /charset\s*=\s*"?([A-Za-z0-9._:-]+)/i.exec(contentType ?? "")?.[1];
+  if (declared) return { charset: declared, from: "content-type" };
+  const sniffed = sniffDeclared(bytes);
+  return sniffed ?? { charset: "utf-8", from: "default" };
+}
+
+function invalid(charset: string, from: DecodedText["from"]): SourceShapeChangedError {
+  return new SourceShapeChangedError(
+    `body is not valid ${charset} (charset from ${from})${from === "default" ? "; no charset was declared" : ""}`,
+  );
+}
+
+/**
  * Bytes to text, using (in order) a byte-order mark, the Content-Type charset,
  * the XML declaration, an HTML meta tag, else UTF-8. Decoding is strict: bytes
  * that are not valid in the chosen encoding are an error, never U+FFFD
  * replacement characters silently stored as regulation text.
  */
 export function decodeText(bytes: Uint8Array, contentType?: string | null): DecodedText {
-  let charset: string;
-  let from: DecodedText["from"];
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-    charset = "utf-8";
-    from = "bom";
-  } else if (bytes[0] === 0xff && bytes[1] === 0xfe) {
-    charset = "utf-16le";
-    from = "bom";
-  } else if (bytes[0] === 0xfe && bytes[1] === 0xff) {
-    charset = "utf-16be";
-    from = "bom";
-  } else {
-    const declared = /charset\s*=\s*"?([A-Za-z0-9._:-]+)/i.exec(contentType ?? "")?.[1];
-    const sniffed = declared ? null : sniffDeclared(bytes);
-    charset = declared ?? sniffed?.charset ?? "utf-8";
-    from = declared ? "content-type" : (sniffed?.from ?? "default");
-  }
+  const { charset, from } = detectCharset(bytes, contentType);
   if (WINDOWS_1252_LABELS.has(charset.toLowerCase())) {
     return { text: decodeWindows1252(bytes), charset: "windows-1252", from };
   }
@@ -108,8 +113,79 @@ export function decodeText(bytes: Uint8Array, contentType?: string | null): Deco
     return { text: decoder(charset).decode(bytes), charset: charset.toLowerCase(), from };
   } catch (err) {
     if (err instanceof SourceShapeChangedError) throw err;
-    throw new SourceShapeChangedError(
-      `body is not valid ${charset} (charset from ${from})${from === "default" ? "; no charset was declared" : ""}`,
-    );
+    throw invalid(charset, from);
   }
+}
+
+// A slice of text big enough that per-slice overhead vanishes, small enough
+// that a reader holds little more than the bytes and what it keeps.
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * The same text as `decodeText`, as slices of about `chunkBytes` bytes each,
+ * so that a streaming reader never holds the whole decoded document (a 60 MB
+ * body would otherwise be another 60 to 120 MB of string). Same strictness:
+ * an invalid byte throws when its slice is reached.
+ */
+export function decodeChunks(
+  bytes: Uint8Array,
+  contentType?: string | null,
+  chunkBytes = CHUNK_BYTES,
+): Omit<DecodedText, "text"> & { chunks: Iterable<string> } {
+  const { charset, from } = detectCharset(bytes, contentType);
+  const label = ALIASES[charset.toLowerCase()] ?? charset.toLowerCase();
+  if (WINDOWS_1252_LABELS.has(label)) {
+    return { charset: "windows-1252", from, chunks: slices(bytes, chunkBytes, decodeWindows1252) };
+  }
+  if (label === "utf-8" || label === "utf8") {
+    // Node's own UTF-8 decoding keeps Latin-1 text at one byte a character
+    // (TextDecoder in stream mode returns two-byte strings: twice the memory);
+    // slices are cut on character boundaries and checked strictly first.
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    function* utf8(): Generator<string> {
+      let offset = start;
+      do {
+        let end = Math.min(offset + chunkBytes, buffer.byteLength);
+        // Cut before the first byte of a character (continuation bytes are
+        // 10xxxxxx), or after it when one character is longer than a slice.
+        const continues = (i: number) => i < buffer.byteLength && (buffer[i]! & 0xc0) === 0x80;
+        let back = end;
+        while (back > offset && continues(back)) back--;
+        if (back > offset) end = back;
+        else while (continues(end)) end++;
+        const slice = buffer.subarray(offset, end);
+        if (!isUtf8(slice)) throw invalid(charset, from);
+        yield slice.toString("utf8");
+        offset = end;
+      } while (offset < buffer.byteLength);
+    }
+    return { charset: "utf-8", from, chunks: utf8() };
+  }
+  const textDecoder = decoder(charset);
+  return {
+    charset: label,
+    from,
+    chunks: slices(bytes, chunkBytes, (slice, last) => {
+      try {
+        // A multi-byte character split across slices is held until the next one.
+        return textDecoder.decode(slice, { stream: !last });
+      } catch {
+        throw invalid(charset, from);
+      }
+    }),
+  };
+}
+
+function* slices(
+  bytes: Uint8Array,
+  size: number,
+  decode: (slice: Uint8Array, last: boolean) => string,
+): Generator<string> {
+  let offset = 0;
+  do {
+    const last = offset + size >= bytes.byteLength;
+    yield decode(bytes.subarray(offset, offset + size), last);
+    offset += size;
+  } while (offset < bytes.byteLength);
 }

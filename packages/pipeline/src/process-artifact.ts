@@ -125,11 +125,18 @@ async function alreadyCurrent(db: Db, source: SourceDefinition, sha256: string):
   return accepted?.artifactSha256 === sha256 && accepted.parserVersion === source.parserVersion;
 }
 
-function parseBody(source: SourceDefinition, response: HttpResponse): Parsed {
+/** Lets the event loop run: other requests (a health check) are answered between slices of a long parse. */
+const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function parseBody(source: SourceDefinition, response: HttpResponse): Promise<Parsed> {
+  const input = { body: response.body, contentType: response.contentType, url: response.url };
   try {
-    return {
-      snapshot: source.parse({ body: response.body, contentType: response.contentType, url: response.url }),
-    };
+    if (!source.parseSteps) return { snapshot: source.parse(input) };
+    const steps = source.parseSteps(input);
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return { snapshot: step.value };
+      await pause();
+    }
   } catch (err) {
     return { error: err as Error };
   }
@@ -239,7 +246,7 @@ export async function processArtifact(
     await rememberValidators(deps.db, response, options.runAt);
     return duplicate();
   }
-  const parsed = parseBody(source, response);
+  const parsed = await parseBody(source, response);
   return deps.db.transaction(async (tx) => {
     await lockSource(tx, source.id);
     return settle({ ...deps, db: tx }, source, response, parsed, options);
@@ -469,7 +476,7 @@ async function rereadAccepted(
     contentType: old.contentType,
     fetchedAt: old.firstFetchedAt.toISOString(),
   };
-  await settle(deps, source, response, parseBody(source, response), {
+  await settle(deps, source, response, await parseBody(source, response), {
     ...options,
     origin: "parser",
     asOf: previous.versionDate,

@@ -77,6 +77,12 @@ export interface SourceDefinition {
   alertWindowDays?: number;
   parse(input: ParseInput): Snapshot;
   /**
+   * The same parse, a slice of the document at a time: the pipeline lets the
+   * service answer between slices, so a large document never stalls it.
+   * Optional; sources whose documents are small parse in one go.
+   */
+  parseSteps?(input: ParseInput): Generator<void, Snapshot>;
+  /**
    * The document's own version date (ISO; eCFR version date, Justice Laws
    * point in time), when it has one. A body older than the accepted version is
    * stale: a lagging mirror or CDN, archived but never diffed. Absent or null:

@@ -104,6 +104,26 @@ export interface NewEntry {
 
 // Postgres takes at most 65,535 bind parameters per statement; 8 columns a row.
 const INSERT_BATCH = 1000;
+// And a statement's text is built whole in memory (twice over, as string and
+// as protocol message): about 4 MB of entry text a statement keeps a large
+// list's peak near the size of the list itself.
+const INSERT_BATCH_CHARS = 4 * 1024 * 1024;
+
+function* batches(entries: readonly NewEntry[]): Generator<NewEntry[]> {
+  let batch: NewEntry[] = [];
+  let chars = 0;
+  for (const e of entries) {
+    const size = e.text.length + (e.heading?.length ?? 0);
+    if (batch.length && (batch.length >= INSERT_BATCH || chars + size > INSERT_BATCH_CHARS)) {
+      yield batch;
+      batch = [];
+      chars = 0;
+    }
+    batch.push(e);
+    chars += size;
+  }
+  if (batch.length) yield batch;
+}
 
 /**
  * Moves a source's current entries to a new snapshot. Unchanged entries keep
@@ -136,9 +156,9 @@ export async function applyEntries(
       .set({ validTo: snapshotId })
       .where(inArray(entriesTable.id, toClose.slice(i, i + INSERT_BATCH)));
   }
-  for (let i = 0; i < toInsert.length; i += INSERT_BATCH) {
+  for (const batch of batches(toInsert)) {
     await db.insert(entriesTable).values(
-      toInsert.slice(i, i + INSERT_BATCH).map((e) => ({
+      batch.map((e) => ({
         sourceId,
         key: e.key,
         parentKey: e.parentKey,

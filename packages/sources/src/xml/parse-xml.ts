@@ -1,4 +1,4 @@
-import { type StreamXmlOptions, streamXml } from "./stream-xml.ts";
+import { runSteps, type StreamXmlOptions, streamXmlSteps } from "./stream-xml.ts";
 
 export interface XmlElement {
   name: string;
@@ -10,10 +10,18 @@ export type XmlNode = XmlElement | string;
 export type ParseXmlOptions = StreamXmlOptions;
 
 /** Strict XML to a small element tree, for documents small enough that a tree is the clearer way to read them. */
-export function parseXml(text: string, options: ParseXmlOptions = {}): XmlElement {
+export function parseXml(text: string | Iterable<string>, options: ParseXmlOptions = {}): XmlElement {
+  return runSteps(parseXmlSteps(text, options));
+}
+
+/** `parseXml` a slice at a time (see `streamXmlSteps`). */
+export function* parseXmlSteps(
+  text: string | Iterable<string>,
+  options: ParseXmlOptions = {},
+): Generator<void, XmlElement> {
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
-  streamXml(
+  yield* streamXmlSteps(
     text,
     {
       open(name, attrs) {

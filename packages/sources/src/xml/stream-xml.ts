@@ -20,8 +20,16 @@ export interface StreamXmlOptions {
  * errors are fatal. Entity declarations are refused outright: no general
  * entities beyond XML's five and character references are ever expanded, so
  * "billion laughs" and external-entity tricks cannot do anything.
+ *
+ * The text may come whole or in slices (`decodeChunks`); a step is yielded
+ * after each slice, so that a caller can let other work run in between
+ * (see `runSteps` for the plain, synchronous way to drive it).
  */
-export function streamXml(text: string, handlers: XmlHandlers, options: StreamXmlOptions = {}): void {
+export function* streamXmlSteps(
+  input: string | Iterable<string>,
+  handlers: XmlHandlers,
+  options: StreamXmlOptions = {},
+): Generator<void, void> {
   const maxDepth = options.maxDepth ?? 256;
   const where = options.fileName ? `${options.fileName}: ` : "";
   const parser = new SaxesParser({ position: true });
@@ -58,9 +66,33 @@ export function streamXml(text: string, handlers: XmlHandlers, options: StreamXm
   });
   // Well-formedness errors arrive through the "error" event; anything thrown
   // is a handler's own error and goes up unchanged.
-  parser.write(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).close();
+  let first = true;
+  for (const chunk of typeof input === "string" ? [input] : input) {
+    parser.write(first && chunk.charCodeAt(0) === 0xfeff ? chunk.slice(1) : chunk);
+    first = false;
+    if (failure) break;
+    yield;
+  }
+  if (!failure) parser.close();
   if (failure) {
     throw new SourceShapeChangedError(`${where}malformed XML: ${failure.message.replace(/^undefined:/, "")}`);
   }
   if (!seenRoot) throw new SourceShapeChangedError(`${where}no root element`);
+}
+
+/** Drives a stepped reader to its end at once. */
+export function runSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** `streamXmlSteps` in one go. */
+export function streamXml(
+  input: string | Iterable<string>,
+  handlers: XmlHandlers,
+  options: StreamXmlOptions = {},
+) {
+  runSteps(streamXmlSteps(input, handlers, options));
 }

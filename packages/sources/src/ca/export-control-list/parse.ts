@@ -1,4 +1,4 @@
-import { decodeText } from "@regwatch/core/encoding";
+import { decodeChunks } from "@regwatch/core/encoding";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
@@ -7,11 +7,12 @@ import { tagEntries } from "../../tag-entries.ts";
 import {
   childElements,
   firstChild,
-  parseXml,
+  parseXmlSteps,
   textOf,
   type XmlElement,
   type XmlNode,
 } from "../../xml/parse-xml.ts";
+import { runSteps } from "../../xml/stream-xml.ts";
 
 export const PARSER_VERSION = "ca.export-control-list/1";
 
@@ -177,8 +178,13 @@ function walkSection(el: XmlElement, key: string, parentKey: string | null, walk
  * consolidations without any change in the law.
  */
 export function parseExportControlList(input: ParseInput): ListSnapshot {
-  const { text } = decodeText(input.body, input.contentType);
-  const root = parseXml(text, { fileName: input.url ?? undefined });
+  return runSteps(parseExportControlListSteps(input));
+}
+
+/** `parseExportControlList` a slice of the document at a time (the tree is built from decoded slices). */
+export function* parseExportControlListSteps(input: ParseInput): Generator<void, ListSnapshot> {
+  const { chunks } = decodeChunks(input.body, input.contentType);
+  const root = yield* parseXmlSteps(chunks, { fileName: input.url ?? undefined });
   if (root.name !== "Regulation") {
     throw new SourceShapeChangedError(`expected a Justice Laws <Regulation>, found <${root.name}>`);
   }

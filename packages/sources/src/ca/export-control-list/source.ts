@@ -1,5 +1,5 @@
 import { defineSource } from "../../define-source.ts";
-import { PARSER_VERSION, parseExportControlList } from "./parse.ts";
+import { PARSER_VERSION, parseExportControlList, parseExportControlListSteps } from "./parse.ts";
 
 export const EXPORT_CONTROL_LIST_URL = "https://laws-lois.justice.gc.ca/eng/XML/SOR-89-202.xml";
 
@@ -22,6 +22,7 @@ export const caExportControlList = defineSource({
   },
   parserVersion: PARSER_VERSION,
   parse: parseExportControlList,
+  parseSteps: parseExportControlListSteps,
   // The consolidation's point in time (`lims:pit-date`): the date the text is
   // the law as of. Its "current to" date moves with every republication, even
   // of the same text, so it does not order versions.

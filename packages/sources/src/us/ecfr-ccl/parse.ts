@@ -1,10 +1,10 @@
-import { decodeText } from "@regwatch/core/encoding";
+import { decodeChunks } from "@regwatch/core/encoding";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
 import type { ParseInput } from "../../define-source.ts";
 import { tagEntries } from "../../tag-entries.ts";
-import { streamXml } from "../../xml/stream-xml.ts";
+import { runSteps, streamXmlSteps } from "../../xml/stream-xml.ts";
 
 export const PARSER_VERSION = "us.ecfr.ccl/1";
 
@@ -194,7 +194,11 @@ const SKIPPED = new Set(["CITA", "AUTH", "SOURCE", "EDNOTE", "PRTPAGE"]);
  * kept of the document but the entries, so the full CCL parses in little
  * more than the tokenizer's time.
  */
-function readSupplement(b: Builder, text: string, fileName: string | undefined): string | null {
+function* readSupplement(
+  b: Builder,
+  text: Iterable<string>,
+  fileName: string | undefined,
+): Generator<void, string | null> {
   let depth = 0;
   let supplementDepth = 0;
   let found = false;
@@ -207,7 +211,7 @@ function readSupplement(b: Builder, text: string, fileName: string | undefined):
   let cellDepth = 0;
   let cell: string[] = [];
   const noteDepths: number[] = [];
-  streamXml(
+  yield* streamXmlSteps(
     text,
     {
       open(name, attrs) {
@@ -290,7 +294,12 @@ function readSupplement(b: Builder, text: string, fileName: string | undefined):
  * the notes that follow it.
  */
 export function parseCommerceControlList(input: ParseInput): ListSnapshot {
-  const { text } = decodeText(input.body, input.contentType);
+  return runSteps(parseCommerceControlListSteps(input));
+}
+
+/** `parseCommerceControlList` a slice of the document at a time: the decoded text is never held whole. */
+export function* parseCommerceControlListSteps(input: ParseInput): Generator<void, ListSnapshot> {
+  const { chunks } = decodeChunks(input.body, input.contentType);
   const b: Builder = {
     entries: [],
     byKey: new Map(),
@@ -305,7 +314,7 @@ export function parseCommerceControlList(input: ParseInput): ListSnapshot {
     texts: new Map(),
     fields: new Map(),
   };
-  const missing = readSupplement(b, text, input.url ?? undefined);
+  const missing = yield* readSupplement(b, chunks, input.url ?? undefined);
   if (missing) {
     throw new SourceShapeChangedError(
       `no <DIV9 N="Supplement No. 1 to Part 774"> in the document (root ${missing})`,

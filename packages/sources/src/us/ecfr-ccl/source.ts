@@ -2,7 +2,7 @@ import { decodeText } from "@regwatch/core/encoding";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { HttpClient } from "@regwatch/core/http";
 import { defineSource } from "../../define-source.ts";
-import { PARSER_VERSION, parseCommerceControlList } from "./parse.ts";
+import { PARSER_VERSION, parseCommerceControlList, parseCommerceControlListSteps } from "./parse.ts";
 
 export const ECFR_ORIGIN = "https://www.ecfr.gov";
 export const VERSIONS_URL = `${ECFR_ORIGIN}/api/versioner/v1/versions/title-15.json?part=774`;
@@ -82,6 +82,7 @@ export const usEcfrCcl = defineSource({
   parserVersion: PARSER_VERSION,
   citedAs: ["15 CFR 774"],
   parse: parseCommerceControlList,
+  parseSteps: parseCommerceControlListSteps,
   // The XML itself carries no date: the version is the one the fetch asked
   // for (`/full/<date>/`), or the one an operator gives with `ingest --as-of`.
   versionDate: (snapshot, artifact) => artifact.asOf ?? (snapshot.meta.versionDate as string | null) ?? null,
