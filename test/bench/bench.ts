@@ -4,6 +4,9 @@
 //   CA:  the real consolidations of 2024-07-23 and 2025-07-24 (../shared/samples/ca)
 //   CCL: the real CCL content (633 ECCNs) rendered into eCFR markup, and a copy
 //        with a few ECCNs and paragraphs added, removed and changed.
+//
+// And the word diff of a fully rewritten 20 KB and 200 KB paragraph against
+// tokenizing the same two texts (the least any word diff must do).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,6 +15,7 @@ import { decodeText } from "@regwatch/core/encoding";
 import type { ListSnapshot } from "@regwatch/core/schemas";
 import { diffLists } from "@regwatch/diff/diff-snapshots";
 import { entryHash } from "@regwatch/diff/entry-hash";
+import { tokenize as tokenizeWords, wordDiff } from "@regwatch/diff/word-diff";
 import { findSource } from "@regwatch/sources/registry";
 import { parseXml } from "@regwatch/sources/xml";
 import { XMLParser } from "fast-xml-parser";
@@ -106,6 +110,94 @@ const caPair = [readFileSync(ca[2]!), readFileSync(ca[3]!)] as const;
 const json = JSON.parse(readFileSync(join(SAMPLES, "us/ccl-derived-json-ecfr-2026-07-23.json"), "utf8")) as {
   entries: CclEntry[];
 };
+// A rewritten paragraph: two texts drawn independently from the words of the
+// real CCL paragraphs (so with their frequencies: many "the", "of", "or" for
+// the diff to match by accident), in sentences of 8–30 words. A seeded LCG,
+// so that every run diffs the same texts. Built on demand: the --rss-only
+// child must not hold them.
+function rewrittenParagraph(cclWords: readonly string[], seed: number, chars: number): string {
+  let state = seed;
+  const random = () => {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    return state / 2 ** 32;
+  };
+  const words: string[] = [];
+  let length = 0;
+  while (length < chars) {
+    const n = 8 + Math.floor(random() * 23);
+    for (let i = 0; i < n; i++) {
+      const word = cclWords[Math.floor(random() * cclWords.length)]!;
+      words.push(i === n - 1 ? `${word}.` : word);
+      length += word.length + 1;
+    }
+  }
+  return words.join(" ").slice(0, chars);
+}
+function paragraphPairs() {
+  const words = json.entries.flatMap((e) =>
+    (e.items ?? []).flatMap((i) => i.text.match(/[\p{L}\p{N}]+/gu) ?? []),
+  );
+  return [
+    [
+      "word diff, rewritten 20 KB paragraph",
+      rewrittenParagraph(words, 1, 20_000),
+      rewrittenParagraph(words, 2, 20_000),
+    ],
+    [
+      "word diff, rewritten 200 KB paragraph",
+      rewrittenParagraph(words, 3, 200_000),
+      rewrittenParagraph(words, 4, 200_000),
+    ],
+  ] as const;
+}
+
+function benchWordDiff(name: string, a: string, b: string) {
+  let ops = 0;
+  let tokens = 0;
+  const runs = { tokenize: [] as number[], ours: [] as number[] };
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    const t1 = time(() => {
+      tokens = tokenizeWords(a).length + tokenizeWords(b).length;
+    });
+    const t2 = time(() => {
+      ops = wordDiff(a, b).length;
+    });
+    if (i >= WARMUP) {
+      runs.tokenize.push(t1);
+      runs.ours.push(t2);
+    }
+  }
+  const oursMs = median(runs.ours);
+  const tokenizeMs = median(runs.tokenize);
+  return {
+    name,
+    bytes: a.length + b.length,
+    tokens,
+    ops,
+    tokenizeMs,
+    oursMs,
+    vsTokenize: oursMs / tokenizeMs,
+  };
+}
+
+// Peak memory of the word diffs alone, and of tokenizing the same texts alone,
+// each in a child process of its own (peak RSS never goes down).
+if (process.argv.includes("--rss-word-diff") || process.argv.includes("--rss-tokenize")) {
+  const diff = process.argv.includes("--rss-word-diff");
+  const pairs = paragraphPairs();
+  for (let i = 0; i < 5; i++) {
+    for (const [, a, b] of pairs) {
+      if (diff) wordDiff(a, b);
+      else {
+        tokenizeWords(a);
+        tokenizeWords(b);
+      }
+    }
+  }
+  console.log(JSON.stringify({ peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+  process.exit(0);
+}
+
 const changed = json.entries
   .filter((e) => e.eccn !== "0A002") // one ECCN removed
   .map((e) => {
@@ -156,11 +248,17 @@ const results = [
   bench("us.ecfr.ccl (full CCL, 633 ECCNs)", "us.ecfr.ccl", ...cclPair),
 ];
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
-const alone = JSON.parse(
-  execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--rss-only"], {
-    encoding: "utf8",
-  }),
-) as { peakRssMb: number };
+// After the figure above, so that it still measures the list benches alone.
+const wordDiffResults = paragraphPairs().map(([name, a, b]) => benchWordDiff(name, a, b));
+const child = (flag: string) =>
+  JSON.parse(
+    execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), flag], {
+      encoding: "utf8",
+    }),
+  ) as { peakRssMb: number };
+const alone = child("--rss-only");
+const wordDiffRss = child("--rss-word-diff");
+const tokenizeRss = child("--rss-tokenize");
 
 console.log(`regwatch bench — median of ${RUNS} runs after ${WARMUP} warm-up, Node ${process.version}`);
 for (const r of results) {
@@ -180,6 +278,23 @@ console.log(
   `\npeak RSS: ${alone.peakRssMb} MB for regwatch's parse + diff alone, ${peakRssMb.toFixed(0)} MB for this whole run with the bare parsers (target ≤ 256 MB)`,
 );
 console.log("target ratio: ≤ 1.5× the bare parse");
+for (const r of wordDiffResults) {
+  console.log(`\n${r.name}: ${r.bytes} characters, ${r.tokens} tokens, ${r.ops} diff parts`);
+  console.log(`  regwatch wordDiff          ${r.oursMs.toFixed(1).padStart(7)} ms`);
+  console.log(
+    `  bare: tokenize both texts  ${r.tokenizeMs.toFixed(1).padStart(7)} ms   ratio ${r.vsTokenize.toFixed(2)}×`,
+  );
+}
 console.log(
-  JSON.stringify({ results, peakRssMb: alone.peakRssMb, peakRssWholeRunMb: Math.round(peakRssMb) }),
+  `\npeak RSS: ${wordDiffRss.peakRssMb} MB for the word diffs alone, ${tokenizeRss.peakRssMb} MB for tokenizing the same texts alone (same process setup)`,
+);
+console.log(
+  JSON.stringify({
+    results,
+    peakRssMb: alone.peakRssMb,
+    peakRssWholeRunMb: Math.round(peakRssMb),
+    wordDiff: wordDiffResults,
+    wordDiffPeakRssMb: wordDiffRss.peakRssMb,
+    tokenizePeakRssMb: tokenizeRss.peakRssMb,
+  }),
 );

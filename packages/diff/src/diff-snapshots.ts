@@ -96,11 +96,12 @@ function inForce(entry: Entry | undefined): string | null {
  * and position never matter. An entry added or removed together with its
  * parent is folded into the parent's record (a new ECCN is one record with
  * its paragraphs; `details.entries` lists them). A null `previous` is a
- * first run: nothing to report, the caller stores the baseline.
+ * first run: nothing to report, the caller stores the baseline. Entries of
+ * `next` that carry their `hash` already are not hashed again.
  */
 export function diffLists(
   previous: readonly StoredEntry[] | null,
-  next: readonly Entry[],
+  next: readonly (Entry & { hash?: string })[],
   ctx: RecordContext,
 ): ChangeRecord[] {
   if (!previous) return [];
@@ -154,7 +155,7 @@ export function diffLists(
     if (!old) {
       const descendants = addedTops.get(entry.key);
       if (descendants) records.push(make("added", undefined, entry, descendants));
-    } else if (old.hash !== entryHash(entry)) records.push(make("modified", old, entry));
+    } else if (old.hash !== (entry.hash ?? entryHash(entry))) records.push(make("modified", old, entry));
   }
   for (const old of previous) {
     const descendants = removedTops.get(old.key);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Entry, RegDocument } from "@regwatch/core/schemas";
 import { comparableText, normalizeText, sha256Hex } from "@regwatch/core/text";
 
@@ -7,7 +8,12 @@ import { comparableText, normalizeText, sha256Hex } from "@regwatch/core/text";
  * dates, element ids), so moves and cosmetic churn never become changes.
  */
 export function entryHash(entry: Entry): string {
-  return sha256Hex(`${comparableText(entry.heading ?? "")}\u0000${comparableText(entry.text)}`);
+  // Hashed piece by piece (the digest of heading NUL text): a large entry is not copied once more to join them.
+  return createHash("sha256")
+    .update(comparableText(entry.heading ?? ""))
+    .update("\u0000")
+    .update(comparableText(entry.text))
+    .digest("hex");
 }
 
 /** Content of a document that, when it moves, is worth telling someone about. */
