@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -55,6 +55,29 @@ beforeAll(async () => {
   });
 });
 
+/** Sends bytes as they are and reads until the server closes the connection. */
+function exchange(url: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let text = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer to ${JSON.stringify(request)}:\n${text}`));
+    }, 10_000);
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    socket.write(request, "latin1");
+  });
+}
+
 afterAll(() => {
   if (child.exitCode === null) child.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
@@ -77,6 +100,21 @@ describe("regwatch start on a machine with no network", () => {
       ["ca.export-control-list", "unreachable"],
     ]);
     expect(health!.sources[2]!.reason).toMatch(/ECONNREFUSED/);
+    expect(child.exitCode).toBeNull();
+  });
+
+  it("answers 400 to request targets it cannot read and keeps serving", async () => {
+    const requests = [
+      ...["//", "//[", "http://"].map((t) => `GET ${t} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+      "GARBAGE\r\n\r\n",
+    ];
+    for (const request of requests) {
+      expect(await exchange(baseUrl, request), JSON.stringify(request)).toMatch(/^HTTP\/1\.1 400 /);
+    }
+    expect((await fetch(`${baseUrl}/health`)).status).toBe(200);
+    const head = await fetch(`${baseUrl}/health`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
     expect(child.exitCode).toBeNull();
   });
 

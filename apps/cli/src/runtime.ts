@@ -1,5 +1,7 @@
+import { join } from "node:path";
 import type { Config } from "@regwatch/config";
 import type { Logger } from "@regwatch/core/http";
+import { type ArtifactFiles, artifactFiles } from "@regwatch/db/artifact-files";
 import { type Database, openDatabase } from "@regwatch/db/open-database";
 import { getValidators } from "@regwatch/db/queries/artifacts";
 import { createBrowserClient } from "@regwatch/fetch/browser";
@@ -19,7 +21,13 @@ export interface Runtime {
   config: Config;
   database: Database;
   deps: PipelineDeps;
-  /** Closes the browser (if a source started one) and the database. */
+  /**
+   * The service is stopping: every fetch in flight, backoff sleep and
+   * politeness wait ends at once with AbortedError, and so does every later
+   * request. The unit of work in progress then finishes quickly.
+   */
+  stop(): void;
+  /** Stops, then closes the browser (if a source started one) and the database. */
   close(): Promise<void>;
 }
 
@@ -35,12 +43,24 @@ export async function openConfiguredDatabase(config: Config): Promise<Database> 
   return database;
 }
 
+/**
+ * Raw bytes of an embedded database live as files beside it (PGlite holds a
+ * bytea at ~100 bytes of memory per byte); a PostgreSQL server keeps them in
+ * the table, where every worker on every host can read them.
+ */
+function artifactStore(database: Database): ArtifactFiles | null {
+  return database.kind === "pglite" && database.location !== "memory"
+    ? artifactFiles(join(database.location, "artifacts"))
+    : null;
+}
+
 export function createRuntime(
   config: Config,
   database: Database,
   log: Logger,
   exclusive = createExclusive(),
 ): Runtime {
+  const stopping = new AbortController();
   const http = createHttpClient({
     userAgent: config.http.userAgent,
     timeoutMs: config.http.timeoutMs,
@@ -49,6 +69,7 @@ export function createRuntime(
     originMap: config.originMap,
     validators: { get: (url) => getValidators(database.db, url) },
     log,
+    signal: stopping.signal,
   });
   // Chromium starts only when a source that needs it renders its first page.
   const browser = createBrowserClient({
@@ -60,8 +81,12 @@ export function createRuntime(
   return {
     config,
     database,
-    deps: { db: database.db, http, browser, log, exclusive },
+    deps: { db: database.db, artifacts: artifactStore(database), http, browser, log, exclusive },
+    stop() {
+      stopping.abort();
+    },
     async close() {
+      stopping.abort();
       await browser.close();
       await database.close();
     },

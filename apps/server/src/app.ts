@@ -1,19 +1,12 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Database } from "@regwatch/db/open-database";
-import { listSourceRows } from "@regwatch/db/queries/sources";
+import { createServer, type Server } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Logger } from "@regwatch/core/http";
+import { createRouter, type Handler } from "./router.ts";
+import { type HealthDeps, healthRoute } from "./routes/health.ts";
 
-export interface AppDeps {
-  database: Database;
-  /** Registered source ids, so sources that never ran still show. */
-  sourceIds: readonly string[];
-  startedAt: Date;
-}
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
-  res.end(JSON.stringify(body));
+export interface AppDeps extends HealthDeps {
+  /** Where failed requests are reported. */
+  log?: Logger;
 }
 
 /**
@@ -21,33 +14,38 @@ function json(res: ServerResponse, status: number, body: unknown) {
  * For now only health: the dashboard, API and feeds arrive with their issues.
  */
 export function createApp(deps: AppDeps): Handler {
-  return (req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    if (req.method !== "GET") return json(res, 405, { error: "method not allowed" });
-    if (url.pathname === "/health") {
-      listSourceRows(deps.database.db)
-        .then((rows) => {
-          const byId = new Map(rows.map((r) => [r.id, r]));
-          const sources = deps.sourceIds.map((id) => {
-            const r = byId.get(id);
-            return {
-              id,
-              health: r?.health ?? "unknown",
-              reason: r?.healthReason ?? null,
-              lastRunAt: r?.lastRunAt?.toISOString() ?? null,
-              lastSuccessAt: r?.lastSuccessAt?.toISOString() ?? null,
-            };
-          });
-          json(res, 200, {
-            status: "ok",
-            database: deps.database.kind,
-            startedAt: deps.startedAt.toISOString(),
-            sources,
-          });
-        })
-        .catch((err: Error) => json(res, 503, { status: "error", error: err.message }));
+  return createRouter([healthRoute(deps)], deps.log);
+}
+
+const CLIENT_ERROR_STATUS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: "431 Request Header Fields Too Large",
+  ERR_HTTP_REQUEST_TIMEOUT: "408 Request Timeout",
+};
+
+/**
+ * A node HTTP server for the app, not yet listening. Requests the parser
+ * cannot read (a garbage request line, bad headers) never reach the app:
+ * they get a bare 400 and the connection is closed.
+ */
+export function createAppServer(deps: AppDeps): Server {
+  const app = createApp(deps);
+  // Connections with a response in progress: a status line written now would land inside it.
+  const answering = new WeakSet<Duplex>();
+  const server = createServer((req, res) => {
+    answering.add(req.socket);
+    res.once("close", () => answering.delete(req.socket));
+    app(req, res);
+  });
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === "ECONNRESET" || !socket.writable || answering.has(socket)) {
+      socket.destroy();
       return;
     }
-    json(res, 404, { error: "not found" });
-  };
+    const status = CLIENT_ERROR_STATUS[err.code ?? ""] ?? "400 Bad Request";
+    // Closed once the answer is out: the parser cannot find where the next request would start.
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () =>
+      socket.destroy(),
+    );
+  });
+  return server;
 }

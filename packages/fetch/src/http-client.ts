@@ -1,4 +1,9 @@
-import { RateLimitedError, ResponseTooLargeError, SourceUnavailableError } from "@regwatch/core/errors";
+import {
+  AbortedError,
+  RateLimitedError,
+  ResponseTooLargeError,
+  SourceUnavailableError,
+} from "@regwatch/core/errors";
 import type { HttpClient, HttpRequestOptions, HttpResponse, Logger } from "@regwatch/core/http";
 import { sha256Hex } from "@regwatch/core/text";
 
@@ -28,11 +33,29 @@ export interface HttpClientOptions {
   /** Longest Retry-After we are willing to sleep through inside one request (default 60 s). */
   maxRetryAfterMs?: number;
   log?: Logger;
-  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Client-wide stop: when it aborts, every request in flight, backoff sleep
+   * and per-host wait ends at once with AbortedError, and so does every later
+   * request. The service aborts it when it is told to stop.
+   */
+  signal?: AbortSignal;
+  /** Waits `ms`; may end early when `signal` aborts (the client stops waiting either way). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => Date;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** A timer that is cleared on abort, so a long Retry-After does not keep a stopping process alive. */
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
 
 /** Rewrites an official URL to the mapped origin, keeping path and query. */
 export function mapOrigin(url: string, originMap: Record<string, string> | undefined): string {
@@ -118,25 +141,57 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const backoffMs = options.backoffMs ?? 500;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
   const nextSlot = new Map<string, number>();
+  const { signal } = options;
 
-  async function politeTurn(host: string) {
+  const abandoned = (url: string) => new AbortedError(`${shortUrl(url)}: abandoned, the service is stopping`);
+
+  function throwIfStopping(url: string) {
+    if (signal?.aborted) throw abandoned(url);
+  }
+
+  /** `sleep`, cut short by the client-wide signal with AbortedError. */
+  function pause(ms: number, url: string): Promise<void> {
+    if (!signal) return sleep(ms);
+    throwIfStopping(url);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(abandoned(url));
+      signal.addEventListener("abort", onAbort, { once: true });
+      sleep(ms, signal).then(
+        () => {
+          signal.removeEventListener("abort", onAbort);
+          if (signal.aborted) onAbort();
+          else resolve();
+        },
+        (err: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          if (signal.aborted) onAbort();
+          else reject(err);
+        },
+      );
+    });
+  }
+
+  async function politeTurn(host: string, url: string) {
     if (options.hostIntervalMs <= 0) return;
     const at = Date.now();
     const slot = Math.max(at, nextSlot.get(host) ?? 0);
     nextSlot.set(host, slot + options.hostIntervalMs);
-    if (slot > at) await sleep(slot - at);
+    if (slot > at) await pause(slot - at, url);
   }
 
   async function once(url: string, target: string, headers: Record<string, string>, maxBytes: number) {
-    await politeTurn(new URL(target).host);
+    await politeTurn(new URL(target).host, url);
+    throwIfStopping(url);
+    const timeout = AbortSignal.timeout(options.timeoutMs);
     let response: Response;
     try {
       response = await fetch(target, {
         headers,
         redirect: "follow",
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
       });
     } catch (err) {
+      throwIfStopping(url);
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const what = cause?.code ?? cause?.message ?? (err as Error).message ?? "network error";
       throw new RetryableError(`${shortUrl(url)}: ${what}`, null, false);
@@ -157,6 +212,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     try {
       return { response, body: await readCapped(response, maxBytes, url) };
     } catch (err) {
+      throwIfStopping(url);
       if (err instanceof ResponseTooLargeError) throw err;
       throw new RetryableError(`${shortUrl(url)}: body interrupted (${(err as Error).name})`, null, false);
     }
@@ -164,6 +220,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   return {
     async get(url: string, request: HttpRequestOptions = {}): Promise<HttpResponse> {
+      throwIfStopping(url);
       const target = mapOrigin(url, options.originMap);
       const headers: Record<string, string> = {
         "user-agent": options.userAgent,
@@ -194,6 +251,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             fetchedAt: now().toISOString(),
           };
         } catch (err) {
+          // Whatever broke while stopping (a cancelled body, a reset socket) is the stop, not the source.
+          throwIfStopping(url);
           if (!(err instanceof RetryableError)) throw err;
           lastError = err;
           if (err.waitMs !== null && err.waitMs > maxRetryAfterMs) {
@@ -205,7 +264,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           if (attempt === attempts) break;
           const wait = err.waitMs ?? backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
           options.log?.warn({ url, attempt, waitMs: Math.round(wait) }, `retrying: ${err.message}`);
-          await sleep(wait);
+          await pause(wait, url);
         }
       }
       if (lastError?.rateLimited) throw new RateLimitedError(lastError.message, lastError.waitMs);

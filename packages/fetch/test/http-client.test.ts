@@ -1,4 +1,9 @@
-import { RateLimitedError, ResponseTooLargeError, SourceUnavailableError } from "@regwatch/core/errors";
+import {
+  AbortedError,
+  RateLimitedError,
+  ResponseTooLargeError,
+  SourceUnavailableError,
+} from "@regwatch/core/errors";
 import {
   createHttpClient,
   type HttpClientOptions,
@@ -141,6 +146,93 @@ describe("http client", () => {
     // The second request waits for the rest of the interval (less whatever the first one took).
     expect(waits[0]!).toBeGreaterThan(0);
     expect(waits[0]!).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe("http client stopping with the service", () => {
+  /** Settles with the error the promise rejects with, or fails the test if it resolves. */
+  async function rejection(promise: Promise<unknown>): Promise<unknown> {
+    return promise.then(
+      () => expect.fail("expected the request to be abandoned"),
+      (err: unknown) => err,
+    );
+  }
+
+  it("abandons a request in flight with AbortedError when the client-wide signal aborts", async () => {
+    let arrived: () => void = () => {};
+    const asked = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    // The server takes the request and never answers.
+    server = await startSourceServer({
+      "/x": () => {
+        arrived();
+        return new Promise(() => {});
+      },
+    });
+    const stop = new AbortController();
+    // Without the signal, this request would end only at its timeout, as a source failure.
+    const { http } = client(server.origin, { signal: stop.signal, timeoutMs: 3000, attempts: 1 });
+    const started = Date.now();
+    const request = rejection(http.get("https://www.ecfr.gov/x"));
+    await asked;
+    stop.abort();
+    const err = await request;
+    expect(err).toBeInstanceOf(AbortedError);
+    expect((err as Error).message).toMatch(/^https:\/\/www\.ecfr\.gov\/x: .*stopping/);
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("cuts a backoff sleep short with AbortedError and does not retry", async () => {
+    server = await startSourceServer({ "/x": () => ({ status: 503 }) });
+    const stop = new AbortController();
+    // The real sleep, and a first backoff long enough to notice.
+    const http = createHttpClient({
+      userAgent: "regwatch-test/1",
+      timeoutMs: 5000,
+      maxBytes: 1024,
+      hostIntervalMs: 0,
+      originMap: { "https://www.ecfr.gov": server.origin },
+      attempts: 2,
+      backoffMs: 3000,
+      signal: stop.signal,
+      log: { debug() {}, info() {}, error() {}, warn: () => stop.abort() },
+    });
+    const started = Date.now();
+    const err = await rejection(http.get("https://www.ecfr.gov/x"));
+    expect(err).toBeInstanceOf(AbortedError);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("cuts the per-host politeness wait short with AbortedError", async () => {
+    server = await startSourceServer({ "/x": () => ({ body: "ok" }) });
+    const stop = new AbortController();
+    const http = createHttpClient({
+      userAgent: "regwatch-test/1",
+      timeoutMs: 5000,
+      maxBytes: 1024,
+      hostIntervalMs: 3000,
+      originMap: { "https://www.ecfr.gov": server.origin },
+      signal: stop.signal,
+    });
+    await http.get("https://www.ecfr.gov/x");
+    const started = Date.now();
+    const second = rejection(http.get("https://www.ecfr.gov/x"));
+    setTimeout(() => stop.abort(), 100);
+    expect(await second).toBeInstanceOf(AbortedError);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("refuses every request after the signal aborted, without asking the source", async () => {
+    server = await startSourceServer({ "/x": () => ({ body: "ok" }) });
+    const stop = new AbortController();
+    stop.abort();
+    const { http } = client(server.origin, { signal: stop.signal });
+    await expect(http.get("https://www.ecfr.gov/x")).rejects.toBeInstanceOf(AbortedError);
+    expect(server.requests).toHaveLength(0);
   });
 });
 
