@@ -250,9 +250,10 @@ describe.each(testDatabases())("pipeline against local sources on $name", (testD
 
   it("creates nothing when the same document is ingested twice", async () => {
     const body = read("ca/export-control-list/fixtures/ecl-small-2025.xml");
-    const input = { body, url: "file:///tmp/ecl.xml", sha256: sha256Hex(body) };
-    const first = await ingestBytes(deps, ca, input, at("2025-08-03T00:00:00Z"));
-    const second = await ingestBytes(deps, ca, input, at("2025-08-04T00:00:00Z"));
+    // ingestBytes takes the bytes it is given: one input each.
+    const input = () => ({ body, url: "file:///tmp/ecl.xml", sha256: sha256Hex(body) });
+    const first = await ingestBytes(deps, ca, input(), at("2025-08-03T00:00:00Z"));
+    const second = await ingestBytes(deps, ca, input(), at("2025-08-04T00:00:00Z"));
     expect([first.status, second.status]).toEqual(["unchanged", "unchanged"]);
     expect(await listChanges(database.db, { source: "ca.export-control-list" })).toHaveLength(3);
   });

@@ -28,6 +28,7 @@ import {
 } from "@regwatch/diff/diff-snapshots";
 import { documentHash, entryHash } from "@regwatch/diff/entry-hash";
 import type { SourceDefinition } from "@regwatch/sources/define-source";
+import { collectGarbageAfter } from "./collect-garbage.ts";
 import type { PipelineDeps } from "./deps.ts";
 import { recordRejected, rememberValidators, storeAccepted } from "./store-snapshot.ts";
 
@@ -65,6 +66,9 @@ export interface ProcessOptions {
 
 type Parsed = { snapshot: Snapshot } | { error: Error };
 
+/** Lets the event loop run: other requests (a health check) are answered between slices of long work. */
+const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function toStored(row: EntryRow): StoredEntry {
   return {
     key: row.key,
@@ -76,10 +80,22 @@ function toStored(row: EntryRow): StoredEntry {
   };
 }
 
-function newEntries(snapshot: Snapshot): NewEntry[] {
+/**
+ * The rows an accepted snapshot stores, each with its content hash. Hashing a
+ * large list takes seconds: a few entries at a time, with the event loop free
+ * in between. List entries keep their hash, so the diff does not hash again.
+ */
+async function newEntries(snapshot: Snapshot): Promise<NewEntry[]> {
   switch (snapshot.kind) {
-    case "list":
-      return snapshot.entries.map((e: Entry) => ({ ...e, data: e.data ?? null, hash: entryHash(e) }));
+    case "list": {
+      const rows: NewEntry[] = [];
+      for (const e of snapshot.entries as (Entry & { hash?: string })[]) {
+        if (rows.length % 32 === 31) await pause();
+        e.hash = entryHash(e);
+        rows.push({ ...e, data: e.data ?? null, hash: e.hash });
+      }
+      return rows;
+    }
     case "documents":
       return snapshot.documents.map((d: RegDocument) => ({
         key: d.id,
@@ -124,9 +140,6 @@ async function alreadyCurrent(db: Db, source: SourceDefinition, sha256: string):
   const accepted = await latestAcceptedSnapshot(db, source.id);
   return accepted?.artifactSha256 === sha256 && accepted.parserVersion === source.parserVersion;
 }
-
-/** Lets the event loop run: other requests (a health check) are answered between slices of a long parse. */
-const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function parseBody(source: SourceDefinition, response: HttpResponse): Promise<Parsed> {
   const input = { body: response.body, contentType: response.contentType, url: response.url };
@@ -216,13 +229,16 @@ function diffSnapshot(
   }
 }
 
+const RELEASED = new Uint8Array(0);
+
 /**
  * One fetched body through the whole pipeline: archive the bytes, parse,
  * then, inside one transaction holding the source's lock (so concurrent runs
  * of one source, in any process on any host, take turns and the later one
  * finds the work done): judge the body against the accepted version (the
  * same, stale, or new), check expectations, diff, and store snapshot, entries
- * and records.
+ * and records. It takes the body: once archived and parsed, `response.body`
+ * is emptied so that the bytes can be freed.
  */
 export async function processArtifact(
   deps: PipelineDeps,
@@ -247,6 +263,11 @@ export async function processArtifact(
     return duplicate();
   }
   const parsed = await parseBody(source, response);
+  // Archived and parsed: the bytes are not needed again, and a large document
+  // must not be held twice (as bytes and as entries) while it is stored.
+  const bytes = response.body.byteLength;
+  response.body = RELEASED;
+  collectGarbageAfter(bytes);
   return deps.db.transaction(async (tx) => {
     await lockSource(tx, source.id);
     return settle({ ...deps, db: tx }, source, response, parsed, options);
@@ -409,6 +430,7 @@ async function settle(
       : null,
   };
 
+  const entries = await newEntries(snapshot);
   const records = diffSnapshot(snapshot, previous ? current : null, ctx, source.id);
 
   const stored = await storeAccepted(db, {
@@ -424,7 +446,7 @@ async function settle(
       warnings: snapshot.warnings,
     }),
     current,
-    entries: newEntries(snapshot),
+    entries,
     snapshot,
     records,
     instrument: instrument

@@ -174,14 +174,16 @@ export async function runSource(
         reason: null,
       };
     }
-    const outcomes = await runArtifacts(deps, source, onRunClock(fetched.artifacts, options.runAt), {
+    // Taken out of the fetch result: each body is freed once processed.
+    const artifacts = onRunClock(fetched.artifacts.splice(0), options.runAt);
+    const outcomes = await runArtifacts(deps, source, artifacts, {
       runAt: options.runAt,
       runId: randomUUID(),
     });
     const ok = outcomes.every((o) => o.status === "accepted" || o.status === "duplicate");
     // Move the cursor only when everything fetched was stored, so a failed step is retried next run.
     if (ok) await markHealthy(deps, source, options.runAt, fetched.state);
-    return summarize(source.id, outcomes, fetched.artifacts.length, "healthy");
+    return summarize(source.id, outcomes, artifacts.length, "healthy");
   });
 }
 
@@ -189,6 +191,8 @@ export async function runSource(
  * Treats a local file as the source's newest document and runs the whole
  * pipeline on it. A file whose own version date is older than the accepted
  * version changes nothing (status stale) unless `force` takes it as the newest.
+ * It takes the bytes: `input.body` is emptied, so that a large file is freed
+ * as soon as it is archived and parsed.
  */
 export async function ingestBytes(
   deps: PipelineDeps,
@@ -208,6 +212,8 @@ export async function ingestBytes(
       sha256: input.sha256,
       fetchedAt: options.runAt.toISOString(),
     };
+    // The pipeline frees the bytes once they are stored and parsed: nothing here keeps them.
+    input.body = new Uint8Array(0);
     const outcome = await processArtifact(deps, source, response, {
       runAt: options.runAt,
       runId: randomUUID(),

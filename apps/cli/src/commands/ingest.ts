@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -9,12 +9,28 @@ import { expectPositionals, isoDateArg } from "../io.ts";
 import { describeOutcome } from "./run.ts";
 import { sourceArg } from "./source-arg.ts";
 
+/**
+ * A local file as a fetched body. The same size cap as a fetch: a file no
+ * source could ever have fetched is refused before it costs any memory.
+ */
+function readDocument(path: string, maxBytes: number) {
+  const size = statSync(path).size;
+  if (size > maxBytes) {
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    throw new Error(
+      `${path} is ${mb(size)}, over the ${mb(maxBytes)} a source may fetch (REGWATCH_MAX_RESPONSE_BYTES)`,
+    );
+  }
+  const body = new Uint8Array(readFileSync(path));
+  return { body, url: pathToFileURL(path).toString(), sha256: sha256Hex(body) };
+}
+
 export const ingestCommand: Command = {
   name: "ingest",
   summary: "run the whole pipeline on a local file as the source's newest document",
   usage: "regwatch ingest <source> <file> [--at <iso-date>] [--as-of <version-date>] [--force]",
   db: true,
-  async run(args, { io, runtime }) {
+  async run(args, { io, config, runtime }) {
     const { values, positionals } = parseArgs({
       args,
       // --force: take a file older than the accepted version as the newest (a genuine return to an earlier text).
@@ -26,18 +42,14 @@ export const ingestCommand: Command = {
     const runAt = isoDateArg(values.at, "--at") ?? new Date();
     const asOf = isoDateArg(values["as-of"], "--as-of")?.toISOString().slice(0, 10) ?? null;
     const path = resolve(io.cwd, positionals[1]!);
-    const body = new Uint8Array(readFileSync(path));
+    const input = readDocument(path, config.http.maxResponseBytes);
     const { deps } = await runtime();
-    const outcome = await ingestBytes(
-      deps,
-      source,
-      { body, url: pathToFileURL(path).toString(), sha256: sha256Hex(body) },
-      {
-        runAt,
-        asOf: asOf ?? (values.at ? runAt.toISOString().slice(0, 10) : null),
-        force: values.force ?? false,
-      },
-    );
+    // ingestBytes takes the bytes: nothing here holds them while a large file is stored.
+    const outcome = await ingestBytes(deps, source, input, {
+      runAt,
+      asOf: asOf ?? (values.at ? runAt.toISOString().slice(0, 10) : null),
+      force: values.force ?? false,
+    });
     if (outcome.status === "stale") {
       io.err(`regwatch: ${positionals[1]}: ${outcome.reason}\n`);
       return 1;

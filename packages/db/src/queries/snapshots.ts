@@ -107,7 +107,7 @@ const INSERT_BATCH = 1000;
 // And a statement's text is built whole in memory (twice over, as string and
 // as protocol message): about 4 MB of entry text a statement keeps a large
 // list's peak near the size of the list itself.
-const INSERT_BATCH_CHARS = 4 * 1024 * 1024;
+const INSERT_BATCH_CHARS = 1024 * 1024;
 
 function* batches(entries: readonly NewEntry[]): Generator<NewEntry[]> {
   let batch: NewEntry[] = [];

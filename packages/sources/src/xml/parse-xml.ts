@@ -1,4 +1,5 @@
-import { runSteps, type StreamXmlOptions, streamXmlSteps } from "./stream-xml.ts";
+import { runSteps } from "../steps.ts";
+import { type StreamXmlOptions, streamXmlSteps } from "./stream-xml.ts";
 
 export interface XmlElement {
   name: string;

@@ -1,5 +1,6 @@
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import { SaxesParser } from "saxes";
+import { runSteps } from "../steps.ts";
 
 export interface XmlHandlers {
   open(name: string, attrs: Record<string, string>): void;
@@ -23,7 +24,7 @@ export interface StreamXmlOptions {
  *
  * The text may come whole or in slices (`decodeChunks`); a step is yielded
  * after each slice, so that a caller can let other work run in between
- * (see `runSteps` for the plain, synchronous way to drive it).
+ * (`runSteps` drives it to the end at once).
  */
 export function* streamXmlSteps(
   input: string | Iterable<string>,
@@ -78,14 +79,6 @@ export function* streamXmlSteps(
     throw new SourceShapeChangedError(`${where}malformed XML: ${failure.message.replace(/^undefined:/, "")}`);
   }
   if (!seenRoot) throw new SourceShapeChangedError(`${where}no root element`);
-}
-
-/** Drives a stepped reader to its end at once. */
-export function runSteps<T>(steps: Generator<void, T>): T {
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-  }
 }
 
 /** `streamXmlSteps` in one go. */

@@ -3,7 +3,8 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
 import type { ParseInput } from "../../define-source.ts";
-import { tagEntries } from "../../tag-entries.ts";
+import { runSteps } from "../../steps.ts";
+import { tagEntriesSteps } from "../../tag-entries.ts";
 import {
   childElements,
   firstChild,
@@ -12,7 +13,6 @@ import {
   type XmlElement,
   type XmlNode,
 } from "../../xml/parse-xml.ts";
-import { runSteps } from "../../xml/stream-xml.ts";
 
 export const PARSER_VERSION = "ca.export-control-list/1";
 
@@ -282,7 +282,7 @@ export function* parseExportControlListSteps(input: ParseInput): Generator<void,
     date: normalizeText(textOf(firstChild(a, "AmendmentDate") ?? "")),
   }));
 
-  tagEntries(walk.entries);
+  yield* tagEntriesSteps(walk.entries);
   return {
     source: "ca.export-control-list",
     kind: "list",

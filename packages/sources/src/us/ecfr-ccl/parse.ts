@@ -3,8 +3,9 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
 import type { ParseInput } from "../../define-source.ts";
-import { tagEntries } from "../../tag-entries.ts";
-import { runSteps, streamXmlSteps } from "../../xml/stream-xml.ts";
+import { runSteps } from "../../steps.ts";
+import { tagEntriesSteps } from "../../tag-entries.ts";
+import { streamXmlSteps } from "../../xml/stream-xml.ts";
 
 export const PARSER_VERSION = "us.ecfr.ccl/1";
 
@@ -84,11 +85,43 @@ interface Builder {
   /** False between an ECCN's "License Requirements" heading and its list of items. */
   inItems: boolean;
   category: string | null;
+  /** Text pieces of the entries still being read. */
   texts: Map<Entry, string[]>;
   fields: Map<Entry, Record<string, string>>;
+  /** Entries before this index are finished: their text is final. */
+  finished: number;
+}
+
+/**
+ * A copy of a string that holds nothing else: a piece of text read from the
+ * document may be a slice that keeps a whole 1 MiB slice of the document alive.
+ */
+function own(text: string): string {
+  return text.length < 13 ? text : ` ${text}`.slice(1);
+}
+
+/**
+ * Gives the entries read so far their final text and fields, and lets go of
+ * their pieces: a large list never holds its pieces and its texts at once.
+ */
+function finish(b: Builder) {
+  for (; b.finished < b.entries.length; b.finished++) {
+    const entry = b.entries[b.finished]!;
+    const pieces = b.texts.get(entry)!;
+    b.texts.delete(entry);
+    entry.text = pieces.length === 1 ? own(pieces[0]!) : pieces.join("\n");
+    const fields = b.fields.get(entry);
+    b.fields.delete(entry);
+    if (fields && Object.keys(fields).length) {
+      entry.data = { ...entry.data, ...fields };
+      if (fields["Reason for Control"]) entry.data.reasons = fields["Reason for Control"];
+    }
+  }
 }
 
 function add(b: Builder, entry: Entry): Entry {
+  // A new ECCN: everything before it is complete.
+  if (entry.parentKey === null) finish(b);
   if (b.byKey.has(entry.key)) {
     b.warnings.push(`${entry.key} appears twice; the second is kept as ${entry.key}#2`);
     entry.key = `${entry.key}#2`;
@@ -100,7 +133,10 @@ function add(b: Builder, entry: Entry): Entry {
 }
 
 function appendText(b: Builder, target: Entry, text: string) {
-  b.texts.get(target)!.push(text);
+  const pieces = b.texts.get(target);
+  if (pieces) pieces.push(text);
+  // Finished already (never expected, but the text is not lost).
+  else target.text = target.text ? `${target.text}\n${text}` : text;
 }
 
 function parentOf(b: Builder, eccn: string, designator: string): string {
@@ -313,6 +349,7 @@ export function* parseCommerceControlListSteps(input: ParseInput): Generator<voi
     category: null,
     texts: new Map(),
     fields: new Map(),
+    finished: 0,
   };
   const missing = yield* readSupplement(b, chunks, input.url ?? undefined);
   if (missing) {
@@ -320,15 +357,8 @@ export function* parseCommerceControlListSteps(input: ParseInput): Generator<voi
       `no <DIV9 N="Supplement No. 1 to Part 774"> in the document (root ${missing})`,
     );
   }
-  for (const entry of b.entries) {
-    entry.text = b.texts.get(entry)!.join("\n");
-    const fields = b.fields.get(entry);
-    if (fields && Object.keys(fields).length) {
-      entry.data = { ...entry.data, ...fields };
-      if (fields["Reason for Control"]) entry.data.reasons = fields["Reason for Control"];
-    }
-  }
-  tagEntries(b.entries);
+  finish(b);
+  yield* tagEntriesSteps(b.entries);
   const versionDate = /\/full\/(\d{4}-\d{2}-\d{2})\//.exec(input.url ?? "")?.[1] ?? null;
   return {
     source: "us.ecfr.ccl",
