@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { changeRecordSchema } from "@regwatch/core/schemas";
+import { sha256Hex } from "@regwatch/core/text";
+import { openDatabase } from "@regwatch/db/open-database";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildEcl, eclItems } from "../../../test/support/ecl-builder.ts";
 import type { Io } from "../src/io.ts";
@@ -370,6 +372,36 @@ describe("regwatch ingest and changes (embedded database)", () => {
     const { changes } = JSON.parse(stdout) as { changes: { subject: string; detectedAt: string }[] };
     expect(changes.map((c) => c.subject)).toEqual(["5130", "5506", "5101"]);
     expect(changes.every((c) => c.detectedAt === "2025-07-25T00:00:00.000Z")).toBe(true);
+  });
+
+  it("keeps the embedded database's raw documents as files named by their hash, not in the database", async () => {
+    const database = await openDatabase({ dataDir });
+    try {
+      for (const file of [fullV1, fullV2]) {
+        const bytes = readFileSync(file);
+        const sha = sha256Hex(bytes);
+        expect(readFileSync(join(dataDir, "artifacts", sha.slice(0, 2), sha)).equals(bytes)).toBe(true);
+        const { rows } = await database.pglite!.query(
+          "select body, size from raw_artifacts where sha256 = $1",
+          [sha],
+        );
+        expect(rows).toEqual([{ body: null, size: bytes.length }]);
+      }
+    } finally {
+      await database.close();
+    }
+  });
+
+  it("refuses a file larger than any source may fetch, before reading it", async () => {
+    const { code, stdout, stderr } = await runWith({ REGWATCH_MAX_RESPONSE_BYTES: "1000" }, [
+      "ingest",
+      "ca.export-control-list",
+      fullV2,
+    ]);
+    expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
+    expect(stderr).toMatch(
+      /^regwatch: .*ecl-v2\.xml is 0\.\d MB, over the 0\.0 MB a source may fetch \(REGWATCH_MAX_RESPONSE_BYTES\)\n$/,
+    );
   });
 
   it("filters by technology, jurisdiction and date, and writes CSV", async () => {
