@@ -6,7 +6,8 @@
 //        with a few ECCNs and paragraphs added, removed and changed.
 //
 // And the word diff of a fully rewritten 20 KB and 200 KB paragraph against
-// tokenizing the same two texts (the least any word diff must do).
+// tokenizing the same two texts (the least any word diff must do); and the
+// peak memory of ingesting a 60 MB list on both databases (large-document.ts).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,6 +24,7 @@ import { SaxesParser } from "saxes";
 import { SAMPLES, sampleFiles } from "../conformance/samples-dir.ts";
 import { recordContext } from "../support/record-context.ts";
 import { type CclEntry, renderCclXml } from "../support/render-ccl.ts";
+import { benchLargeDocument } from "./large-document.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 25);
 const WARMUP = 5;
@@ -288,9 +290,22 @@ for (const r of wordDiffResults) {
 console.log(
   `\npeak RSS: ${wordDiffRss.peakRssMb} MB for the word diffs alone, ${tokenizeRss.peakRssMb} MB for tokenizing the same texts alone (same process setup)`,
 );
+// A 60 MB document through `regwatch ingest`, each in its own process, on
+// PGlite and (with DATABASE_URL) on the PostgreSQL server.
+const large = await benchLargeDocument(60 * 1024 * 1024);
+for (const r of large) {
+  console.log(
+    `\ningest of a ${(r.bytes / 1048576).toFixed(1)} MB CCL on ${r.database}: ${(r.ms / 1000).toFixed(1)} s (${r.outcome})`,
+  );
+  console.log(
+    `  peak RSS ${r.peakRssMb.toFixed(0)} MB; the same command on the real-size CCL (${(r.baselineBytes / 1048576).toFixed(1)} MB): ${r.baselinePeakRssMb.toFixed(0)} MB, ${(r.baselineMs / 1000).toFixed(1)} s`,
+  );
+  console.log(`  memory the extra bytes cost: ${r.extraPerByte.toFixed(2)} bytes per byte (target ≤ 4)`);
+}
 console.log(
   JSON.stringify({
     results,
+    largeDocument: large,
     peakRssMb: alone.peakRssMb,
     peakRssWholeRunMb: Math.round(peakRssMb),
     wordDiff: wordDiffResults,

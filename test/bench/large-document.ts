@@ -136,7 +136,8 @@ export async function benchLargeDocument(targetBytes = 60 * 1024 * 1024): Promis
   return results;
 }
 
+// Alone, at another size: node --import tsx test/bench/large-document.ts 150
 if (process.argv[1] === import.meta.filename) {
-  const mb = Number(process.env.BENCH_LARGE_MB ?? 60);
+  const mb = Number(process.argv[2] ?? 60);
   for (const r of await benchLargeDocument(mb * 1024 * 1024)) console.log(JSON.stringify(r));
 }
