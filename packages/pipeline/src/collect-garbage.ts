@@ -8,11 +8,12 @@ const LARGE_BODY_BYTES = 8 * 1024 * 1024;
 let collect: (() => void) | null | undefined;
 
 /**
- * A full garbage collection after a large document is parsed. V8 collects
- * the old generation lazily, so without it the garbage of parsing (tens of
- * MB for a 60 MB list) is still held while the entries are stored, and the
- * process peaks well above what it really uses. Costs ~50 ms, only for
- * bodies over LARGE_BODY_BYTES; a no-op where V8 does not allow it.
+ * A full garbage collection after a step that handled a large body (archived
+ * through a database driver, which copies it; parsed). V8 collects the old
+ * generation lazily, so without it that garbage (a copy of the body, tens of
+ * MB of parsing) is still held during the next step, and the process peaks
+ * well above what it really uses. Costs ~50 ms, only for bodies over
+ * LARGE_BODY_BYTES; a no-op where V8 does not allow it.
  */
 export function collectGarbageAfter(bodyBytes: number): void {
   if (bodyBytes < LARGE_BODY_BYTES) return;

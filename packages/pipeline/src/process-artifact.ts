@@ -257,6 +257,8 @@ export async function processArtifact(
     },
     deps.artifacts,
   );
+  // A database driver's copy of a large body is garbage now: not to be held through the parse.
+  collectGarbageAfter(response.body.byteLength);
   // Cheap answer before parsing; settled again under the lock.
   if (await alreadyCurrent(deps.db, source, response.sha256)) {
     await rememberValidators(deps.db, response, options.runAt);
