@@ -149,7 +149,7 @@ async function gone(pid: number, withinMs: number): Promise<boolean> {
 
 /** The data directory is free again: nothing holds the lock or serves the control socket. */
 async function expectReleased(dataDir: string) {
-  expect(existsSync(join(dataDir, "db.lock"))).toBe(false);
+  expect(existsSync(join(dataDir, "db.lock.sock"))).toBe(false);
   expect(existsSync(join(dataDir, "control.json"))).toBe(false);
   const sources = await run(process.execPath, [bin, "sources", "--json"], { env: env(dataDir) });
   expect(JSON.parse(sources.stdout).sources).toHaveLength(3);

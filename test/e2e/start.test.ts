@@ -131,7 +131,7 @@ describe("regwatch start on a machine with no network", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(existsSync(join(dataDir, "control.json"))).toBe(false);
-    expect(existsSync(join(dataDir, "db.lock"))).toBe(false);
+    expect(existsSync(join(dataDir, "db.lock.sock"))).toBe(false);
     // With nothing running, the CLI opens the database itself.
     const after = await run(process.execPath, [bin, "sources", "--json"], { env: env() });
     expect(JSON.parse(after.stdout).sources).toHaveLength(3);

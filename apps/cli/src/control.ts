@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -27,16 +28,52 @@ export function controlSocketPath(dataDir: string): string {
   return join(tmpdir(), `regwatch-${id}.sock`);
 }
 
-export function readControlInfo(dataDir: string): ControlInfo | null {
+// A local socket answers at once: far longer means a starved machine, not an answer.
+const PROBE_WAIT_MS = 5000;
+
+/** Whether something listens on the socket: a refused or missing socket means its owner is gone. */
+function socketAnswers(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(socket);
+    const done = (answers: boolean) => {
+      clearTimeout(timer);
+      probe.destroy();
+      resolve(answers);
+    };
+    // Could not tell: taken as running, so the command is handed over and says what went wrong.
+    const timer = setTimeout(() => done(true), PROBE_WAIT_MS);
+    probe.once("connect", () => done(true));
+    probe.once("error", (err: NodeJS.ErrnoException) =>
+      done(err.code !== "ECONNREFUSED" && err.code !== "ENOENT"),
+    );
+  });
+}
+
+/**
+ * The running `regwatch start` to hand commands to, or null. It runs when its
+ * control socket answers; a pid proves nothing (a container restarted after a
+ * crash is pid 1 again, and so was the crashed one).
+ */
+export async function readControlInfo(dataDir: string): Promise<ControlInfo | null> {
   const path = controlFile(dataDir);
-  if (!existsSync(path)) return null;
+  let written: bigint;
+  let info: ControlInfo;
   try {
-    const info = JSON.parse(readFileSync(path, "utf8")) as ControlInfo;
-    process.kill(info.pid, 0);
-    return info;
+    written = statSync(path, { bigint: true }).mtimeNs;
+    info = JSON.parse(readFileSync(path, "utf8")) as ControlInfo;
   } catch {
-    return null; // Unreadable, or its process is gone: not running.
+    return null; // Absent, or being written this instant: open the database, which is locked if it runs.
   }
+  if (typeof info.socket === "string" && (await socketAnswers(info.socket))) return info;
+  // Left by a `regwatch start` that died without closing (kill -9, a crash, a container restart).
+  // Removed only if not rewritten since (its content may well be the same: pid 1, the same socket),
+  // so a `start` that has just begun keeps its file.
+  try {
+    if (statSync(path, { bigint: true }).mtimeNs === written) rmSync(path, { force: true });
+  } catch {
+    // Gone already.
+  }
+  return null;
 }
 
 export async function serveControl(

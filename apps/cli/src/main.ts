@@ -1,5 +1,6 @@
 import { loadConfig } from "@regwatch/config";
-import { DatabaseBusyError } from "@regwatch/db/open-database";
+import { describeDatabaseError } from "@regwatch/db/database-errors";
+import { DatabaseBusyError, redactUrl } from "@regwatch/db/open-database";
 import type { Command, CommandEnv } from "./command.ts";
 import { backfillCommand } from "./commands/backfill.ts";
 import { changesCommand } from "./commands/changes.ts";
@@ -68,7 +69,7 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
 
   // While `regwatch start` owns the embedded database, hand it the command.
   if (!shared && command.db && command.name !== "start" && !config.databaseUrl) {
-    const control = readControlInfo(config.dataDir);
+    const control = await readControlInfo(config.dataDir);
     if (control) {
       try {
         const result = await forwardCommand(control, argv, io.cwd);
@@ -127,7 +128,9 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
       io.err(`regwatch: ${err.message}; stop it or set DATABASE_URL to share a Postgres server\n`);
       return 1;
     }
-    io.err(`regwatch: ${reason(err)}\n`);
+    // A full disk or a damaged database surfaces as a driver's "Failed query…": say which, and where.
+    const location = config.databaseUrl ? redactUrl(config.databaseUrl) : config.dataDir;
+    io.err(`regwatch: ${describeDatabaseError(err, location) ?? reason(err)}\n`);
     if (config.debug) io.err(`${(err as Error).stack}\n`);
     return 1;
   } finally {

@@ -441,6 +441,22 @@ describe("regwatch ingest and changes (embedded database)", () => {
     expect(JSON.parse(stdout).changes).toHaveLength(3);
   });
 
+  it("says in one line that an embedded database is damaged, and where", async () => {
+    const damaged = mkdtempSync(join(tmpdir(), "regwatch-damaged-"));
+    try {
+      expect((await runWith({ REGWATCH_DATA_DIR: damaged }, ["migrate"])).code).toBe(0);
+      // What a crash mid-write or a bad disk can leave: the control file emptied.
+      writeFileSync(join(damaged, "pgdata", "global", "pg_control"), "");
+      const { code, stderr } = await runWith({ REGWATCH_DATA_DIR: damaged }, ["sources"]);
+      expect(code).toBe(1);
+      expect(stderr.split("\n")).toHaveLength(2);
+      expect(stderr).toMatch(/^regwatch: the database in \S*regwatch-damaged-\S* is damaged /);
+      expect(stderr).not.toMatch(/Aborted\(\)|Failed query/);
+    } finally {
+      rmSync(damaged, { recursive: true, force: true });
+    }
+  });
+
   it("lists the sources with their health", async () => {
     const { code, stdout } = await run("sources", "--json");
     expect(code).toBe(0);

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -8,6 +8,8 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
+import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
+import { damagedDatabaseError, diagnoseDatabaseError } from "./database-errors.ts";
 import * as schema from "./schema/index.ts";
 
 export type Schema = typeof schema;
@@ -26,52 +28,24 @@ export interface Database {
 
 export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), "../drizzle");
 
-/** Another process holds the embedded database. */
-export class DatabaseBusyError extends Error {
-  override name = "DatabaseBusyError";
-  constructor(
-    readonly dataDir: string,
-    readonly pid: number,
-  ) {
-    super(`the database in ${dataDir} is open in another process (pid ${pid})`);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+export { DatabaseBusyError } from "./data-dir-lock.ts";
 
 /**
- * PGlite's files must only ever be opened by one process. The lock file holds
- * the owner's pid; a lock left by a process that died is taken over.
+ * PGlite runs initdb over any pgdata without PG_VERSION, burying whatever
+ * the directory held; a pgdata that already holds databases but lost that
+ * one file is damaged, not empty (recreating PG_VERSION may be all it needs).
  */
-function takeLock(dataDir: string): () => void {
-  const path = join(dataDir, "db.lock");
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => {
-        try {
-          if (readFileSync(path, "utf8") === String(process.pid)) unlinkSync(path);
-        } catch {
-          // Already gone: nothing to release.
-        }
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const pid = Number(readFileSync(path, "utf8"));
-      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) throw new DatabaseBusyError(dataDir, pid);
-      unlinkSync(path);
-    }
+function refuseWithoutVersion(pgdata: string, dataDir: string): void {
+  if (existsSync(join(pgdata, "PG_VERSION"))) return;
+  let databases: string[] = [];
+  try {
+    databases = readdirSync(join(pgdata, "base"));
+  } catch {
+    return; // no base/: a fresh directory, or an initdb that stopped early
   }
-  throw new Error(`could not lock ${path}`);
+  if (databases.length) {
+    throw damagedDatabaseError(dataDir, "pgdata/PG_VERSION is missing but pgdata/base holds databases");
+  }
 }
 
 export function redactUrl(url: string): string {
@@ -87,58 +61,97 @@ export function redactUrl(url: string): string {
 export interface OpenDatabaseOptions {
   /** A Postgres server; when absent, embedded PGlite. */
   databaseUrl?: string | null;
-  /** Directory for PGlite's files (under it: pgdata/, db.lock). */
+  /** Directory for PGlite's files (under it: pgdata/ and the lock socket db.lock.sock). */
   dataDir?: string;
   /** Embedded and in memory: nothing on disk, no lock (tests). */
   memory?: boolean;
 }
 
+/** The last lines postgres wrote while PGlite started: its only account of why it would not. */
+const STARTUP_LOG_LINES = 20;
+
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
+    const location = redactUrl(options.databaseUrl);
+    const readable = (err: unknown) => diagnoseDatabaseError(err, location) ?? err;
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
     // Fail now, with the server's own words, rather than at the first query.
     const client = await pool.connect().catch(async (err: Error) => {
       await pool.end();
-      throw new Error(`cannot connect to ${redactUrl(options.databaseUrl!)}: ${err.message}`);
+      throw (
+        diagnoseDatabaseError(err, location) ?? new Error(`cannot connect to ${location}: ${err.message}`)
+      );
     });
     client.release();
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return {
       db,
       kind: "postgres",
-      location: redactUrl(options.databaseUrl),
-      migrate: () => migratePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
+      location,
+      migrate: () =>
+        migratePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER }).catch((err: unknown) => {
+          throw readable(err);
+        }),
       close: () => pool.end(),
     };
   }
-  let release = () => {};
-  let pglite: PGlite;
-  let location = "memory";
   if (options.memory) {
-    pglite = new PGlite();
-  } else {
-    const dataDir = resolve(options.dataDir ?? "./.regwatch");
+    const pglite = new PGlite();
+    const db = drizzlePglite(pglite, { schema }) as unknown as Db;
+    return {
+      db,
+      kind: "pglite",
+      location: "memory",
+      pglite,
+      migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
+      close: () => pglite.close(),
+    };
+  }
+  const dataDir = resolve(options.dataDir ?? "./.regwatch");
+  const pgdata = join(dataDir, "pgdata");
+  const readable = (err: unknown, logLines?: readonly string[]) =>
+    diagnoseDatabaseError(err, dataDir, logLines) ?? err;
+  let lock: DataDirLock;
+  try {
     mkdirSync(dataDir, { recursive: true });
-    release = takeLock(dataDir);
-    try {
-      pglite = new PGlite(join(dataDir, "pgdata"));
-      await pglite.waitReady;
-    } catch (err) {
-      release();
-      throw err;
-    }
-    location = dataDir;
+    lock = await lockDataDir(dataDir);
+  } catch (err) {
+    throw readable(err); // DatabaseBusyError is not a storage problem: it comes back as it is
+  }
+  let pglite: PGlite;
+  const startupLog: string[] = [];
+  let starting = true;
+  try {
+    refuseWithoutVersion(pgdata, dataDir);
+    pglite = new PGlite(pgdata, {
+      onStderr: (line) => {
+        if (starting) startupLog.push(line);
+        if (startupLog.length > STARTUP_LOG_LINES) startupLog.shift();
+        return false;
+      },
+    });
+    await pglite.waitReady;
+    starting = false;
+  } catch (err) {
+    await lock.release();
+    throw readable(err, startupLog);
   }
   const db = drizzlePglite(pglite, { schema }) as unknown as Db;
   return {
     db,
     kind: "pglite",
-    location,
+    location: dataDir,
     pglite,
-    migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
+    migrate: () =>
+      migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER }).catch((err: unknown) => {
+        throw readable(err);
+      }),
     async close() {
-      await pglite.close();
-      release();
+      try {
+        await pglite.close();
+      } finally {
+        await lock.release();
+      }
     },
   };
 }
