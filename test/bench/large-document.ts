@@ -6,8 +6,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { SAMPLES } from "../conformance/samples-dir.ts";
+import { scratchPostgres } from "../support/databases.ts";
 import { type CclEntry, renderCclXml } from "../support/render-ccl.ts";
 
 const child = join(import.meta.dirname, "ingest-child.ts");
@@ -36,29 +36,11 @@ export function largeCcl(entries: readonly CclEntry[], bytes: number): Buffer {
   return Buffer.from(renderCclXml(padded));
 }
 
-async function freshPostgres(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `regwatch_bench_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 async function ingestOnce(database: "pglite" | "postgres", file: string): Promise<ChildResult> {
   const dataDir = mkdtempSync(join(tmpdir(), "regwatch-bench-"));
   const { DATABASE_URL, ...env } = process.env;
-  const server = database === "postgres" && DATABASE_URL ? await freshPostgres(DATABASE_URL) : null;
+  const server =
+    database === "postgres" && DATABASE_URL ? await scratchPostgres(DATABASE_URL, "regwatch_bench") : null;
   try {
     const options = {
       encoding: "utf8" as const,

@@ -1,10 +1,11 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rawExchange } from "../support/raw-http.ts";
 
 const bin = join(import.meta.dirname, "../../apps/cli/bin/regwatch.mjs");
 const run = promisify(execFile);
@@ -55,28 +56,7 @@ beforeAll(async () => {
   });
 });
 
-/** Sends bytes as they are and reads until the server closes the connection. */
-function exchange(url: string, request: string): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let text = "";
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no answer to ${JSON.stringify(request)}:\n${text}`));
-    }, 10_000);
-    socket.setEncoding("latin1");
-    socket.on("data", (chunk: string) => {
-      text += chunk;
-    });
-    socket.on("error", () => {});
-    socket.on("close", () => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-    socket.write(request, "latin1");
-  });
-}
+const exchange = (url: string, request: string) => rawExchange(Number(new URL(url).port), request);
 
 afterAll(() => {
   if (child.exitCode === null) child.kill("SIGKILL");

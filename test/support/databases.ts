@@ -31,27 +31,38 @@ export function testDatabases(): TestDatabase[] {
     list.push({
       name: "postgres",
       async open() {
-        const name = `regwatch_test_${randomBytes(6).toString("hex")}`;
-        const admin = new pg.Client({ connectionString: url });
-        await admin.connect();
-        await admin.query(`CREATE DATABASE ${name}`);
-        await admin.end();
-        const u = new URL(url);
-        u.pathname = `/${name}`;
-        const db = await openDatabase({ databaseUrl: u.toString() });
+        const scratch = await scratchPostgres(url);
+        const db = await openDatabase({ databaseUrl: scratch.url });
         await db.migrate();
         return {
           ...db,
           async close() {
             await db.close();
-            const cleanup = new pg.Client({ connectionString: url });
-            await cleanup.connect();
-            await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-            await cleanup.end();
+            await scratch.drop();
           },
         };
       },
     });
   }
   return list;
+}
+
+/** A database of its own on the server named by `url` (an admin connection), dropped when done. */
+export async function scratchPostgres(url: string, prefix = "regwatch_test") {
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const cleanup = new pg.Client({ connectionString: url });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
 }

@@ -1,33 +1,12 @@
 import type { Server } from "node:http";
-import { connect } from "node:net";
 import type { Logger } from "@regwatch/core/http";
 import { type Database, openDatabase } from "@regwatch/db/open-database";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rawExchange } from "../../../test/support/raw-http.ts";
 import { createAppServer } from "../src/app.ts";
 import { createRouter } from "../src/router.ts";
 
-/** Sends bytes as they are and reads until the server closes the connection. */
-function exchange(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    let text = "";
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`the server kept the connection open after ${JSON.stringify(request)}:\n${text}`));
-    }, 5000);
-    socket.setEncoding("latin1");
-    socket.on("data", (chunk: string) => {
-      text += chunk;
-    });
-    // A reset after the answer still counts as closed.
-    socket.on("error", () => {});
-    socket.on("close", () => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-    socket.write(request, "latin1");
-  });
-}
+const exchange = rawExchange;
 
 const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3}) /.exec(response)?.[1]);
 const bodyOf = (response: string) => response.slice(response.indexOf("\r\n\r\n") + 4);
