@@ -24,7 +24,6 @@ import { SaxesParser } from "saxes";
 import { SAMPLES, sampleFiles } from "../conformance/samples-dir.ts";
 import { recordContext } from "../support/record-context.ts";
 import { type CclEntry, renderCclXml } from "../support/render-ccl.ts";
-import { benchLargeDocument } from "./large-document.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 25);
 const WARMUP = 5;
@@ -292,6 +291,8 @@ console.log(
 );
 // A 60 MB document through `regwatch ingest`, each in its own process, on
 // PGlite and (with DATABASE_URL) on the PostgreSQL server.
+// Imported here: it loads the database drivers, which the --rss-only children must not carry.
+const { benchLargeDocument } = await import("./large-document.ts");
 const large = await benchLargeDocument(60 * 1024 * 1024);
 for (const r of large) {
   console.log(
