@@ -6,6 +6,7 @@ import type {
   Entry,
   Provenance,
   RegDocument,
+  Snapshot,
 } from "@regwatch/core/schemas";
 import {
   mergeTechnologies,
@@ -41,6 +42,40 @@ function recordId(ctx: RecordContext, kind: ChangeKind, subject: string, stage: 
   return sha256Hex(
     `${ctx.source.id}\u0000${ctx.provenance.artifactSha256}\u0000${kind}\u0000${subject}\u0000${stage ?? ""}`,
   ).slice(0, 32);
+}
+
+/** What differs between records; everything else comes from the context. */
+type RecordFields = Pick<
+  ChangeRecord,
+  | "kind"
+  | "subject"
+  | "title"
+  | "before"
+  | "after"
+  | "technologies"
+  | "countries"
+  | "publishedAt"
+  | "effectiveAt"
+  | "url"
+  | "citation"
+  | "alert"
+  | "wassenaarCategory"
+  | "stage"
+  | "diff"
+  | "details"
+>;
+
+/** One record: the fields of the change, with the context's source, clock, provenance and origin. */
+function buildRecord(ctx: RecordContext, fields: RecordFields): ChangeRecord {
+  return {
+    id: recordId(ctx, fields.kind, fields.subject, fields.stage),
+    source: ctx.source.id,
+    jurisdiction: ctx.source.jurisdiction,
+    detectedAt: ctx.detectedAt,
+    provenance: ctx.provenance,
+    origin: ctx.origin,
+    ...fields,
+  };
 }
 
 function technologiesOf(...entries: (Entry | undefined)[]): TechnologyId[] {
@@ -125,10 +160,7 @@ export function diffLists(
     const effectiveAt = (kind === "removed" ? null : inForce(now)) ?? ctx.effectiveAt;
     const details = entryDetails(entry);
     if (descendants.length) details.entries = [entry.key, ...descendants.map((d) => d.key)];
-    return {
-      id: recordId(ctx, kind, entry.key, null),
-      source: ctx.source.id,
-      jurisdiction: ctx.source.jurisdiction,
+    return buildRecord(ctx, {
       kind,
       subject: entry.key,
       title: listTitle(kind, entry, root),
@@ -138,17 +170,14 @@ export function diffLists(
       countries: countriesOf(old, now, ...descendants),
       publishedAt: ctx.publishedAt,
       effectiveAt,
-      detectedAt: ctx.detectedAt,
       url: ctx.url,
       citation: (effectiveAt && ctx.citationsByDate?.[effectiveAt]) || ctx.citation,
-      provenance: ctx.provenance,
-      origin: ctx.origin,
       alert: ctx.origin === "regulatory",
       wassenaarCategory: wassenaarCategoryOf(entry.key),
       stage: null,
       diff: old && now ? wordDiff(headed(old), headed(now)) : null,
       details,
-    };
+    });
   };
   for (const entry of next) {
     const old = before.get(entry.key);
@@ -260,30 +289,26 @@ export function diffDocuments(
     const text = documentText(doc);
     const prefix =
       doc.stage === "public-inspection" ? "On public inspection: " : kind === "modified" ? "Amended: " : "";
-    records.push({
-      id: recordId(ctx, kind, doc.id, doc.stage),
-      source: ctx.source.id,
-      jurisdiction: ctx.source.jurisdiction,
-      kind,
-      subject: doc.id,
-      title: `${prefix}${doc.title}`,
-      before: old ? old.text : null,
-      after: text,
-      technologies: mergeTechnologies(doc.technologies),
-      countries: [...doc.countries].sort(),
-      publishedAt: doc.publishedAt,
-      effectiveAt: doc.effectiveAt,
-      detectedAt: ctx.detectedAt,
-      url: doc.url,
-      citation: doc.citation,
-      provenance: ctx.provenance,
-      origin: ctx.origin,
-      alert: ctx.origin === "regulatory" && recent && !promoted,
-      wassenaarCategory: null,
-      stage: doc.stage,
-      diff: old ? wordDiff(old.text, text) : null,
-      details: documentDetails(doc),
-    });
+    records.push(
+      buildRecord(ctx, {
+        kind,
+        subject: doc.id,
+        title: `${prefix}${doc.title}`,
+        before: old ? old.text : null,
+        after: text,
+        technologies: mergeTechnologies(doc.technologies),
+        countries: [...doc.countries].sort(),
+        publishedAt: doc.publishedAt,
+        effectiveAt: doc.effectiveAt,
+        url: doc.url,
+        citation: doc.citation,
+        alert: ctx.origin === "regulatory" && recent && !promoted,
+        wassenaarCategory: null,
+        stage: doc.stage,
+        diff: old ? wordDiff(old.text, text) : null,
+        details: documentDetails(doc),
+      }),
+    );
   }
   return records;
 }
@@ -297,10 +322,7 @@ export function diffPages(
 ): ChangeRecord[] {
   if (previous === null || previous === next) return [];
   return [
-    {
-      id: recordId(ctx, "modified", subject, null),
-      source: ctx.source.id,
-      jurisdiction: ctx.source.jurisdiction,
+    buildRecord(ctx, {
       kind: "modified",
       subject,
       title: `Page changed: ${subject}`,
@@ -310,16 +332,84 @@ export function diffPages(
       countries: [],
       publishedAt: ctx.publishedAt,
       effectiveAt: ctx.effectiveAt,
-      detectedAt: ctx.detectedAt,
       url: ctx.url,
       citation: ctx.citation,
-      provenance: ctx.provenance,
-      origin: ctx.origin,
       alert: ctx.origin === "regulatory",
       wassenaarCategory: null,
       stage: null,
       diff: wordDiff(previous, next),
       details: null,
-    },
+    }),
   ];
+}
+
+/**
+ * What a diff compares a new snapshot with: the state stored for the source
+ * (the pipeline) or an older local version (`regwatch diff`), as entries
+ * with the hashes they were compared by.
+ */
+export interface StoredState {
+  kind: Snapshot["kind"];
+  entries: readonly StoredEntry[];
+}
+
+/** A snapshot as the state the next version is diffed against. */
+export function storedStateOf(snapshot: Snapshot): StoredState {
+  switch (snapshot.kind) {
+    case "list":
+      return { kind: "list", entries: snapshot.entries.map((e) => ({ ...e, hash: entryHash(e) })) };
+    case "documents":
+      return {
+        kind: "documents",
+        entries: snapshot.documents.map((d) => ({
+          key: d.id,
+          parentKey: null,
+          heading: d.title,
+          text: documentText(d),
+          hash: documentHash(d),
+          data: { stage: d.stage },
+        })),
+      };
+    case "page":
+      return {
+        kind: "page",
+        entries: [{ key: "page", parentKey: null, heading: null, text: snapshot.text, hash: "" }],
+      };
+  }
+}
+
+/**
+ * The records between a stored state (null on a first run: a list's baseline
+ * gives none) and a new snapshot of the same source: the one diff every
+ * caller goes through, whatever the kind.
+ */
+export function diffSnapshots(
+  previous: StoredState | null,
+  next: Snapshot,
+  ctx: RecordContext,
+  subject: string,
+): ChangeRecord[] {
+  if (previous && previous.kind !== next.kind) {
+    throw new Error(`cannot diff a ${previous.kind} snapshot against a ${next.kind} one`);
+  }
+  switch (next.kind) {
+    case "list":
+      return previous ? diffLists(previous.entries, next.entries, ctx) : [];
+    case "documents": {
+      const stored = new Map<string, StoredDocument>(
+        (previous?.entries ?? []).map((e) => [
+          e.key,
+          {
+            id: e.key,
+            hash: e.hash,
+            stage: (e.data?.stage as RegDocument["stage"]) ?? "published",
+            text: e.text,
+          },
+        ]),
+      );
+      return diffDocuments(stored, next.documents, ctx);
+    }
+    case "page":
+      return diffPages(previous ? (previous.entries[0]?.text ?? null) : null, next.text, ctx, subject);
+  }
 }

@@ -18,12 +18,9 @@ import { lockSource, recordHealth } from "@regwatch/db/queries/sources";
 import type { snapshotsTable } from "@regwatch/db/schema";
 import { checkExpectations } from "@regwatch/diff/check-expectations";
 import {
-  diffDocuments,
-  diffLists,
-  diffPages,
+  diffSnapshots,
   documentText,
   type RecordContext,
-  type StoredDocument,
   type StoredEntry,
 } from "@regwatch/diff/diff-snapshots";
 import { documentHash, entryHash } from "@regwatch/diff/entry-hash";
@@ -198,35 +195,6 @@ async function instrumentFor(db: Db, source: SourceDefinition, effectiveAt: stri
   );
   if (!candidates.length) return null;
   return { id: candidates[0]!.id, citation: candidates.map((c) => c.citation).join("; ") };
-}
-
-/** Records between the stored state (null on a first run) and a new snapshot. */
-function diffSnapshot(
-  snapshot: Snapshot,
-  current: EntryRow[] | null,
-  ctx: RecordContext,
-  subject: string,
-): ChangeRecord[] {
-  switch (snapshot.kind) {
-    case "list":
-      return current ? diffLists(current.map(toStored), snapshot.entries, ctx) : [];
-    case "documents": {
-      const stored = new Map<string, StoredDocument>(
-        (current ?? []).map((row) => [
-          row.key,
-          {
-            id: row.key,
-            hash: row.hash,
-            stage: (row.data?.stage as RegDocument["stage"]) ?? "published",
-            text: row.text,
-          },
-        ]),
-      );
-      return diffDocuments(stored, snapshot.documents, ctx);
-    }
-    case "page":
-      return diffPages(current ? (current[0]?.text ?? null) : null, snapshot.text, ctx, subject);
-  }
 }
 
 const RELEASED = new Uint8Array(0);
@@ -433,7 +401,12 @@ async function settle(
   };
 
   const entries = await newEntries(snapshot);
-  const records = diffSnapshot(snapshot, previous ? current : null, ctx, source.id);
+  const records = diffSnapshots(
+    previous ? { kind: snapshot.kind, entries: current.map(toStored) } : null,
+    snapshot,
+    ctx,
+    source.id,
+  );
 
   const stored = await storeAccepted(db, {
     source,

@@ -1,16 +1,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { ChangeRecord } from "@regwatch/core/schemas";
 import { sha256Hex } from "@regwatch/core/text";
-import {
-  diffDocuments,
-  diffLists,
-  diffPages,
-  documentText,
-  type RecordContext,
-} from "@regwatch/diff/diff-snapshots";
-import { documentHash, entryHash } from "@regwatch/diff/entry-hash";
+import { diffSnapshots, type RecordContext, storedStateOf } from "@regwatch/diff/diff-snapshots";
 import type { Command } from "../command.ts";
 import { changeLine } from "../format.ts";
 import { expectPositionals, isoDateArg } from "../io.ts";
@@ -51,24 +43,7 @@ export const diffCommand: Command = {
       effectiveAt: defaults.effectiveAt,
       citationsByDate: defaults.citationsByDate,
     };
-    let changes: ChangeRecord[] = [];
-    if (before.kind === "list" && after.kind === "list") {
-      changes = diffLists(
-        before.entries.map((e) => ({ ...e, hash: entryHash(e) })),
-        after.entries,
-        ctx,
-      );
-    } else if (before.kind === "documents" && after.kind === "documents") {
-      const previous = new Map(
-        before.documents.map((d) => [
-          d.id,
-          { id: d.id, hash: documentHash(d), stage: d.stage, text: documentText(d) },
-        ]),
-      );
-      changes = diffDocuments(previous, after.documents, ctx);
-    } else if (before.kind === "page" && after.kind === "page") {
-      changes = diffPages(before.text, after.text, ctx, source.id);
-    }
+    const changes = diffSnapshots(storedStateOf(before), after, ctx, source.id);
     if (values.json) io.out(`${JSON.stringify({ changes }, null, 2)}\n`);
     else {
       for (const c of changes) io.out(`${changeLine(c)}\n`);
