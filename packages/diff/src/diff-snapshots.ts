@@ -12,6 +12,7 @@ import {
   mergeTechnologies,
   type TechnologyId,
   technologiesForKey,
+  technologiesForText,
   wassenaarCategoryOf,
 } from "@regwatch/core/taxonomy";
 import { sha256Hex } from "@regwatch/core/text";
@@ -78,12 +79,29 @@ function buildRecord(ctx: RecordContext, fields: RecordFields): ChangeRecord {
   };
 }
 
-function technologiesOf(...entries: (Entry | undefined)[]): TechnologyId[] {
-  return mergeTechnologies(
-    ...entries.flatMap((e) =>
-      e ? [technologiesForKey(e.key), (e.data?.technologies as TechnologyId[]) ?? []] : [],
-    ),
-  );
+/**
+ * Technology tags of entries of one version of a list: what an entry's own
+ * number and words say, plus everything its parents carry (a note under a
+ * quantum item is about quantum). Computed here, for the entries that make
+ * records, and remembered per key: tags only matter on records, and tagging
+ * every entry of every parse cost a fifth of parsing the CCL.
+ */
+function tagger(byKey: ReadonlyMap<string, Entry>): (entry: Entry) => TechnologyId[] {
+  const memo = new Map<string, TechnologyId[]>();
+  const tagsOf = (entry: Entry, seen: Set<string>): TechnologyId[] => {
+    const known = memo.get(entry.key);
+    if (known) return known;
+    seen.add(entry.key);
+    const parent = entry.parentKey && !seen.has(entry.parentKey) ? byKey.get(entry.parentKey) : undefined;
+    const tags = mergeTechnologies(
+      technologiesForKey(entry.key),
+      technologiesForText(`${entry.heading ?? ""} ${entry.text}`),
+      parent ? tagsOf(parent, seen) : [],
+    );
+    memo.set(entry.key, tags);
+    return tags;
+  };
+  return (entry) => tagsOf(entry, new Set());
 }
 
 function countriesOf(...entries: (Entry | undefined)[]): string[] {
@@ -142,6 +160,8 @@ export function diffLists(
   if (!previous) return [];
   const before = new Map<string, StoredEntry>(previous.map((e) => [e.key, e]));
   const after = new Map<string, Entry>(next.map((e) => [e.key, e]));
+  const tagsBefore = tagger(before);
+  const tagsAfter = tagger(after);
   const added = next.filter((e) => !before.has(e.key));
   const removed = previous.filter((e) => !after.has(e.key));
   // An entry added (or removed) with its parent is part of the parent's record:
@@ -166,7 +186,11 @@ export function diffLists(
       title: listTitle(kind, entry, root),
       before: old ? subtreeText(old, descendants) : null,
       after: now ? subtreeText(now, descendants) : null,
-      technologies: technologiesOf(old, now, ...descendants),
+      technologies: mergeTechnologies(
+        old ? tagsBefore(old) : [],
+        now ? tagsAfter(now) : [],
+        ...descendants.map(now ? tagsAfter : tagsBefore),
+      ),
       countries: countriesOf(old, now, ...descendants),
       publishedAt: ctx.publishedAt,
       effectiveAt,
