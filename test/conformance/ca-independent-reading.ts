@@ -124,6 +124,73 @@ export function readList(xml: Buffer): Map<string, Reading> {
       }
     }
   }
+  return attribute(out);
+}
+
+/**
+ * Notes belong to what they name: a note block ("<provision>.note" and its
+ * numbered parts) that names provisions of its item ("clause (B)",
+ * "subparagraphs (vi) and (vii)", "sous-alinéa (iii)") is keyed under the
+ * deepest provision holding all of them, each name read against the nearest
+ * enclosing provision that has it; one naming none stays where it stands.
+ */
+function attribute(read: Map<string, Reading>): Map<string, Reading> {
+  const blocks = [...read.keys()].filter((k) => k.endsWith(".note"));
+  const inNote = (k: string) => blocks.some((b) => k === b || k.startsWith(`${b}.`));
+  const provision = (k: string) => read.has(k) && !inNote(k);
+  const ancestors = (k: string): string[] => {
+    const up: string[] = [];
+    for (let at: string | null | undefined = k; at; at = read.get(at)?.parent) up.push(at);
+    return up;
+  };
+  const renames = new Map<string, string>();
+  for (const block of blocks) {
+    const where = read.get(block)!.parent!;
+    const words = [block, ...[...read.keys()].filter((k) => k.startsWith(`${block}.`))]
+      .map((k) => read.get(k)!.text)
+      .join(" ");
+    const found: string[] = [];
+    const kind =
+      /\b(?:(?:sub)?(?:sections?|paragraphs?|clauses?)|(?:sous-)?(?:alinéas?|paragraphes?|divisions?|subdivisions?))\s+((?:\(?[0-9A-Za-z.]{1,6}\))+(?:\s*(?:,|and|or|to|through|et|ou|à)\s+(?:\(?[0-9A-Za-z.]{1,6}\))+)*)/gi;
+    for (const hit of words.matchAll(kind)) {
+      const rest = words.slice(hit.index + hit[0].length);
+      if (/^\s+(?:of|in) (?:the|that)\b|^\s+(?:de la|du|de l[’'])/.test(rest)) continue;
+      let last: string | undefined;
+      for (const label of hit[1]!.match(/(?:\(?[0-9A-Za-z.]{1,6}\))+/g)!) {
+        const asSibling = last ? `${read.get(last)?.parent ?? ""}${label}` : undefined;
+        const hitKey =
+          asSibling && provision(asSibling)
+            ? asSibling
+            : ancestors(where)
+                .map((a) => `${a}${label}`)
+                .find(provision);
+        if (hitKey) found.push(hitKey);
+        last = hitKey;
+      }
+    }
+    if (!found.length) continue;
+    const paths = found.map((k) => ancestors(k).reverse());
+    let owner = "";
+    for (let depth = 0; paths.every((p) => p[depth] && p[depth] === paths[0]![depth]); depth++)
+      owner = paths[0]![depth]!;
+    if (owner === where || read.has(`${owner}.note`) || [...renames.values()].includes(`${owner}.note`))
+      continue;
+    renames.set(block, `${owner}.note`);
+  }
+  if (!renames.size) return read;
+  const rekey = (k: string) => {
+    for (const [from, to] of renames)
+      if (k === from || k.startsWith(`${from}.`)) return to + k.slice(from.length);
+    return k;
+  };
+  const out = new Map<string, Reading>();
+  for (const [k, v] of read) {
+    const moved = renames.get(k);
+    out.set(rekey(k), {
+      text: v.text,
+      parent: moved ? moved.slice(0, -".note".length) : v.parent && rekey(v.parent),
+    });
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@ import { entryHash } from "@regwatch/diff/entry-hash";
 import { findSource } from "@regwatch/sources/registry";
 import { describe, expect, it } from "vitest";
 import { recordContext } from "../../../test/support/record-context.ts";
+import { namedProvisions } from "../src/ca/export-control-list/parse.ts";
 
 const source = findSource("ca.export-control-list")!;
 const fixture = (name: string) =>
@@ -97,6 +98,59 @@ describe("ca.export-control-list parser", () => {
     const added = records.find((r) => r.kind === "added")!;
     expect(added.technologies).toEqual(["quantum"]);
     expect(added.title).toMatch(/^5506 gained paragraph \(2\)\(c\)\(iii\): parametric signal amplifiers/);
+  });
+
+  it("keys a note by the provisions it names, not by the clause it is nested in", () => {
+    const entries = parse("ecl-notes-2025.xml").entries;
+    const byKey = new Map(entries.map((e) => [e.key, e]));
+    // Nested in clause (B), naming clause (B) and subparagraph (iii): the deepest provision holding both.
+    expect(byKey.get("5506(2)(d)(iii).note")).toMatchObject({ parentKey: "5506(2)(d)(iii)", text: "NOTE" });
+    expect(byKey.get("5506(2)(d)(iii).note.2")).toMatchObject({
+      parentKey: "5506(2)(d)(iii).note",
+      text: "Subparagraph (iii) includes etching by radicals, ions, sequential reactions, or non-sequential reaction.",
+    });
+    expect(byKey.has("5506(2)(d)(iii)(B).note")).toBe(false);
+    // Naming the clause it stands in, it stays there.
+    expect(byKey.get("5506(2)(d)(iii)(A).note")?.parentKey).toBe("5506(2)(d)(iii)(A)");
+    expect(byKey.get("5504(1)(a).note")?.parentKey).toBe("5504(1)(a)");
+  });
+
+  it("diffs a clause inserted before a note, and an item removed with its note, into exactly those", () => {
+    expect(
+      diff("ecl-notes-2025.xml", "ecl-notes-2026.xml")
+        .map((r) => `${r.kind} ${r.subject}`)
+        .sort(),
+    ).toEqual(["added 5506(2)(d)(iii)(C)", "removed 5504"]);
+  });
+
+  it("reads the ways a note names provisions of its item", () => {
+    const keys = [
+      "5506",
+      "5506(2)",
+      "5506(2)(d)",
+      "5506(2)(e)",
+      "5506(2)(g)",
+      "5506(2)(d)(vi)",
+      "5506(2)(d)(vii)",
+    ];
+    const parents = new Map(
+      keys.map((k) => [k, k === "5506" ? null : keys.filter((p) => k.startsWith(p) && p !== k).pop()!]),
+    );
+    const named = (text: string) =>
+      namedProvisions(
+        text,
+        "5506(2)(d)(vii)",
+        (k) => parents.get(k) ?? null,
+        (k) => parents.has(k),
+      );
+    expect(named("In subparagraphs (vi) and (vii), pellicle means …")).toEqual([
+      "5506(2)(d)(vi)",
+      "5506(2)(d)(vii)",
+    ]);
+    expect(named("For the purposes of paragraphs (2)(d) to (g), …")).toEqual(["5506(2)(d)", "5506(2)(g)"]);
+    expect(named("Paragraph (e) does not apply …")).toEqual(["5506(2)(e)"]);
+    expect(named("Au sous-alinéa (vi), …")).toEqual(["5506(2)(d)(vi)"]);
+    expect(named("as defined in subsection (1) of the Criminal Code; in note 2, …")).toEqual([]);
   });
 
   it("refuses a document that is not the Export Control List", () => {

@@ -6,7 +6,7 @@ import { entryHash } from "@regwatch/diff/entry-hash";
 import { findSource } from "@regwatch/sources/registry";
 import { describe, expect, it } from "vitest";
 import { recordContext } from "../../../test/support/record-context.ts";
-import { continuesNoteList, continuesParagraphs } from "../src/us/ecfr-ccl/parse.ts";
+import { continuesNoteList, continuesParagraphs, namedDesignators } from "../src/us/ecfr-ccl/parse.ts";
 import { cclVersionDates } from "../src/us/ecfr-ccl/source.ts";
 
 const source = findSource("us.ecfr.ccl")!;
@@ -69,9 +69,9 @@ describe("us.ecfr.ccl parser", () => {
 
   it("reads lettered lines of licence requirement notes and of notes as note text, not paragraphs", () => {
     const entries = parse("ccl-small-2024-08-01.xml").entries;
-    const b2 = entries.find((e) => e.key === "3B001.b.2")!;
-    expect(b2.text).toContain("3B001.b does not control equipment for the following:");
-    expect(b2.text).toContain("a. Ion implanters for medical applications;");
+    const b = entries.find((e) => e.key === "3B001.b")!;
+    expect(b.text).toContain("3B001.b does not control equipment for the following:");
+    expect(b.text).toContain("a. Ion implanters for medical applications;");
     expect(entries.find((e) => e.key === "3B001")!.text).toContain(
       "a. Microprocessors for use in items controlled by 3B001;",
     );
@@ -169,6 +169,82 @@ describe("us.ecfr.ccl parser", () => {
     expect(() => source.parse({ body: part738 })).toThrow(
       /no <DIV9 N="Supplement No. 1 to Part 774">.*N="738"/,
     );
+  });
+});
+
+describe("notes and the paragraphs they name", () => {
+  const text = (name: string, key: string) => parse(name).entries.find((e) => e.key === key)?.text;
+
+  it("keeps a note with the paragraph it names, wherever it stands", () => {
+    // "3B001.a.1 includes …" stands after a.2; "Note: 3B001.b does not control …" after b.2.
+    expect(text("ccl-notes-2025-01-15.xml", "3B001.a.1")).toMatch(
+      /\n3B001\.a\.1 includes atomic layer epitaxy/,
+    );
+    expect(text("ccl-notes-2025-01-15.xml", "3B001.a.2")).toBe(
+      "Metal Organic Chemical Vapor Deposition (MOCVD) reactors designed for compound semiconductor epitaxial growth;",
+    );
+    expect(text("ccl-notes-2025-01-15.xml", "3B001.b")).toMatch(
+      /\nNote: 3B001\.b does not control equipment for the following:\na\. Ion implanters for medical applications;\nb\. Ion implanters for the finishing of metal parts\.$/,
+    );
+    expect(text("ccl-notes-2025-01-15.xml", "3B001.q")).toMatch(
+      /\nFor the purposes of paragraph q of this ECCN, masks or reticles/,
+    );
+    expect(text("ccl-notes-2025-01-15.xml", "1C010.a")).toMatch(
+      /\nN\.B\. to 1C010\.a: for polyethylene fibers/,
+    );
+  });
+
+  it("gives a note naming the ECCN as a whole to the ECCN, and one naming nothing to the paragraph it follows", () => {
+    expect(text("ccl-notes-2025-01-15.xml", "3B001")).toMatch(
+      /\n3B001 does not control equipment “specially designed” for the repair/,
+    );
+    expect(text("ccl-notes-2025-01-15.xml", "1C010.b.2")).toMatch(
+      /\nFor the purposes of calculating “specific tensile strength”, the fiber density/,
+    );
+  });
+
+  it("diffs paragraphs inserted before notes and removed before a note naming another into exactly those paragraphs", () => {
+    const records = diff("ccl-notes-2025-01-15.xml", "ccl-notes-2025-02-20.xml");
+    expect(records.map((r) => `${r.kind} ${r.subject}`).sort()).toEqual([
+      "added 3B001.a.3",
+      "added 3B001.r",
+      "removed 3B001.b.2",
+    ]);
+    expect(records.find((r) => r.subject === "3B001.r")!.after).toMatch(
+      /^Equipment designed for EUV ‘pattern shaping\.’\nFor the purposes of 3B001\.r, ‘pattern shaping’/,
+    );
+    expect(
+      diff("ccl-notes-2025-02-20.xml", "ccl-notes-2025-01-15.xml")
+        .map((r) => `${r.kind} ${r.subject}`)
+        .sort(),
+    ).toEqual(["added 3B001.b.2", "removed 3B001.a.3", "removed 3B001.r"]);
+  });
+
+  it("recognises the ways a note names paragraphs of its own ECCN", () => {
+    const has = (d: string) => ["a", "a.1", "a.2", "a.3", "b", "c", "c.1", "c.3", "d.14", "r"].includes(d);
+    const named = (t: string) => namedDesignators("3B001", t, has);
+    expect(named("For the purposes of 3B001.r, 'pattern shaping' is …")).toEqual({
+      designators: ["r"],
+      wholeEntry: false,
+    });
+    expect(named("Note: 3B001.c.1 does not control …").designators).toEqual(["c.1"]);
+    expect(named("Technical Note to 3B001.c.3: …").designators).toEqual(["c.3"]);
+    expect(named("For the purposes of 3B001.c Note 1 and 3B001.d.14, 'radical' is …").designators).toEqual([
+      "c",
+      "d.14",
+    ]);
+    expect(named("NS applies to 3B001.a.1 to a.3, b, c").designators).toEqual(["a.1", "a.3", "b", "c"]);
+    expect(named("For the purposes of paragraph c.1 of this ECCN, …").designators).toEqual(["c.1"]);
+    expect(named("as described in paragraphs a and b").designators).toEqual(["a", "b"]);
+    expect(named("3B001 does not control …")).toEqual({ designators: [], wholeEntry: true });
+    // Another ECCN's paragraphs, a pointer, a note's own list, a paragraph the ECCN lacks, the article "a".
+    expect(named("For the purposes of 3B991.a, see also 3B001.c; paragraph .a of ECCN 3A001")).toEqual({
+      designators: [],
+      wholeEntry: false,
+    });
+    expect(named("'money transactions' in 3B001 Note 2 paragraph b. includes …").designators).toEqual([]);
+    expect(named("For the purposes of 3B001.q, …").designators).toEqual([]);
+    expect(named("For the purposes of 3B001.c, and a Ge concentration …").designators).toEqual(["c"]);
   });
 });
 

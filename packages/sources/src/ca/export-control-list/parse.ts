@@ -14,7 +14,7 @@ import {
   type XmlNode,
 } from "../../xml/parse-xml.ts";
 
-export const PARSER_VERSION = "ca.export-control-list/1";
+export const PARSER_VERSION = "ca.export-control-list/2";
 
 // "NOTE" in the English consolidation, "NOTA :" in the French one.
 const NOTE_HEADING = /^(NOTES?|NOTA|REMARQUES?)\s*:?$/i;
@@ -83,15 +83,18 @@ interface Walk {
   entries: Entry[];
   seen: Set<string>;
   warnings: string[];
+  /** Each note block: its entry, the entries under it, and the provision it stands in. */
+  notes: { note: Entry; parts: Entry[] }[];
 }
 
-function push(walk: Walk, entry: Entry): void {
+function push(walk: Walk, entry: Entry): Entry {
   if (walk.seen.has(entry.key)) {
     walk.warnings.push(`duplicate entry key ${entry.key}; later one kept as ${entry.key}#2`);
     entry = { ...entry, key: `${entry.key}#2` };
   }
   walk.seen.add(entry.key);
   walk.entries.push(entry);
+  return entry;
 }
 
 function entryData(el: XmlElement, context: string | null): Record<string, unknown> {
@@ -124,7 +127,8 @@ function walkProvision(
     for (const c of children)
       if (!labelOf(c)) text = `${text} ${ownText(c, PROVISION_PARTS, walk.warnings, key)}`;
   }
-  push(walk, { key, parentKey, heading: null, text, data: entryData(el, context) });
+  const entry = push(walk, { key, parentKey, heading: null, text, data: entryData(el, context) });
+  const from = walk.entries.length;
   let unlabelled = 0;
   for (const child of children) {
     const label = labelOf(child);
@@ -135,6 +139,95 @@ function walkProvision(
     // An unlabelled continuation paragraph inside an item: keyed by position.
     else childKey = `${key}.p${++unlabelled}`;
     walkProvision(child, childKey, key, context, walk);
+  }
+  if (isNote) walk.notes.push({ note: entry, parts: walk.entries.slice(from) });
+}
+
+// "subparagraph (iii)", "clauses (C) and (D)", "paragraphs (2)(d) to (g)"; in the
+// French consolidation "sous-alinéa (iii)", "divisions (C) et (D)", "paragraphe (2)".
+// French labels of paragraphs have no opening parenthesis: "5506(2)d)(iii)".
+const LABELS = String.raw`(?:\(?[0-9A-Za-z.]{1,6}\))+`;
+const PROVISION_NAMES = new RegExp(
+  String.raw`\b(?:sub)?(?:sections?|paragraphs?|clauses?)\s+(${LABELS}(?:\s*(?:,|and|or|to|through|et|ou|à)\s+${LABELS})*)|\b(?:sous-)?(?:alinéas?|paragraphes?|divisions?|subdivisions?)\s+(${LABELS}(?:\s*(?:,|et|ou|à)\s+${LABELS})*)`,
+  "gi",
+);
+
+/**
+ * The provisions of its own item a note block names, resolved from where the
+ * note stands: "clause (B)" in a note inside 5506(2)(d)(iii)(B) is
+ * 5506(2)(d)(iii)(B), "subparagraph (iii)" is 5506(2)(d)(iii). A name is read
+ * against the nearest enclosing provision that has it; one that is not a
+ * provision of the item ("subsection 84(1) of the Criminal Code", "note 2")
+ * does not count.
+ */
+export function namedProvisions(
+  text: string,
+  position: string,
+  parentOf: (key: string) => string | null,
+  has: (key: string) => boolean,
+): string[] {
+  const named: string[] = [];
+  const resolve = (labels: string): string | null => {
+    for (let at: string | null = position; at !== null; at = parentOf(at)) {
+      if (has(`${at}${labels}`)) return `${at}${labels}`;
+    }
+    return null;
+  };
+  for (const m of text.matchAll(PROVISION_NAMES)) {
+    const after = text.slice(m.index + m[0].length);
+    if (/^\s+(?:of|in) (?:the|that)\b|^\s+(?:de la|du|de l[’'])/.test(after)) continue;
+    let previous: string | null = null;
+    for (const labels of (m[1] ?? m[2])!.match(new RegExp(LABELS, "g")) ?? []) {
+      // "(2)(d) to (g)": a later label of a list is a sibling of the one before it.
+      const sibling: string | null = previous === null ? null : parentOf(previous);
+      const found: string | null =
+        sibling !== null && has(`${sibling}${labels}`) ? `${sibling}${labels}` : resolve(labels);
+      if (found) named.push(found);
+      previous = found;
+    }
+  }
+  return named;
+}
+
+/**
+ * A note block belongs to what it names (the deepest provision holding all it
+ * names), not to the provision it happens to stand in: a clause inserted just
+ * before a note, or the last one removed, leaves the note's key alone. A note
+ * naming nothing of its item stays where it stands.
+ */
+function attributeNotes(walk: Walk) {
+  const parents = new Map(walk.entries.map((e) => [e.key, e.parentKey]));
+  const parentOf = (key: string) => parents.get(key) ?? null;
+  const isNote = new Set(walk.notes.flatMap(({ note, parts }) => [note.key, ...parts.map((p) => p.key)]));
+  const has = (key: string) => parents.has(key) && !isNote.has(key);
+  const chain = (key: string) => {
+    const out: string[] = [];
+    for (let at: string | null = key; at !== null; at = parentOf(at)) out.unshift(at);
+    return out;
+  };
+  for (const { note, parts } of walk.notes) {
+    const position = note.parentKey;
+    if (position === null) continue;
+    const text = [note, ...parts].map((e) => e.text).join(" ");
+    const named = namedProvisions(text, position, parentOf, has);
+    if (!named.length) continue;
+    const chains = named.map(chain);
+    let target = chains[0]![0]!;
+    for (let i = 0; chains.every((c) => c[i] !== undefined && c[i] === chains[0]![i]); i++)
+      target = chains[0]![i]!;
+    const key = `${target}.note`;
+    if (target === position || walk.seen.has(key)) continue;
+    const old = note.key;
+    walk.seen.delete(old);
+    walk.seen.add(key);
+    note.key = key;
+    note.parentKey = target;
+    for (const part of parts) {
+      walk.seen.delete(part.key);
+      part.key = `${key}${part.key.slice(old.length)}`;
+      if (part.parentKey?.startsWith(old)) part.parentKey = `${key}${part.parentKey.slice(old.length)}`;
+      walk.seen.add(part.key);
+    }
   }
 }
 
@@ -196,7 +289,7 @@ export function* parseExportControlListSteps(input: ParseInput): Generator<void,
     throw new SourceShapeChangedError(`expected SOR/89-202, found "${instrument || "no instrument number"}"`);
   }
 
-  const walk: Walk = { entries: [], seen: new Set(), warnings: [] };
+  const walk: Walk = { entries: [], seen: new Set(), warnings: [], notes: [] };
   const body = firstChild(root, "Body");
   if (!body) throw new SourceShapeChangedError("no <Body> in the regulation");
   for (const child of childElements(body)) {
@@ -274,6 +367,7 @@ export function* parseExportControlListSteps(input: ParseInput): Generator<void,
     }
   }
   if (!scheduleSeen) throw new SourceShapeChangedError("no schedule (the list itself) in the regulation");
+  attributeNotes(walk);
 
   const amendments = childElements(
     firstChild(root, "RecentAmendments") ?? { name: "", attrs: {}, children: [] },

@@ -7,7 +7,7 @@ import { runSteps } from "../../steps.ts";
 import { tagEntriesSteps } from "../../tag-entries.ts";
 import { streamXmlSteps } from "../../xml/stream-xml.ts";
 
-export const PARSER_VERSION = "us.ecfr.ccl/1";
+export const PARSER_VERSION = "us.ecfr.ccl/2";
 
 const SUPPLEMENT = /^Supplement No\.\s*1 to Part 774$/i;
 const ECCN_LINE = /^([0-9][A-E][0-9]{3})(?![0-9A-Za-z])\s*(.*)$/s;
@@ -70,6 +70,19 @@ export function continuesNoteList(last: string, next: string): boolean {
   return succ(l[l.length - 1]!) === c[c.length - 1];
 }
 
+/**
+ * A piece of an entry's text. Prose (notes, unnumbered blocks) in the list of
+ * items is placed when its ECCN is finished: by the paragraphs it names, else
+ * after the paragraph it follows (`entry`).
+ */
+interface Piece {
+  entry: Entry;
+  text: string;
+  prose: boolean;
+  /** The first block of a note (of a NOTE element, or one that opens with "Note:", "N.B."). */
+  startsNote?: boolean;
+}
+
 interface Builder {
   entries: Entry[];
   byKey: Map<string, Entry>;
@@ -82,11 +95,13 @@ interface Builder {
   noteDesignator: string | null;
   /** Depth of NOTE containers around the current block. */
   inNote: number;
+  /** A NOTE element opened and none of its blocks read yet. */
+  noteOpened: boolean;
   /** False between an ECCN's "License Requirements" heading and its list of items. */
   inItems: boolean;
   category: string | null;
-  /** Text pieces of the entries still being read. */
-  texts: Map<Entry, string[]>;
+  /** Text pieces of the entries still being read, in document order. */
+  pieces: Piece[];
   fields: Map<Entry, Record<string, string>>;
   /** Entries before this index are finished: their text is final. */
   finished: number;
@@ -105,10 +120,29 @@ function own(text: string): string {
  * their pieces: a large list never holds its pieces and its texts at once.
  */
 function finish(b: Builder) {
+  const texts = new Map<Entry, string[]>();
+  // The pieces are those of one ECCN: a new one finishes the one before.
+  const eccn = b.entries[b.finished];
+  let runTarget: Entry | null = null;
+  for (const piece of b.pieces) {
+    let target = piece.entry;
+    if (!piece.prose) runTarget = null;
+    else {
+      // A block that names nothing and continues a note goes where that note
+      // went: "For the purposes of 3B001.f.1.b:" and the numbered definitions
+      // under it stay together. A new note starts afresh.
+      if (piece.startsNote) runTarget = null;
+      target = namedTarget(b, eccn, piece) ?? runTarget ?? piece.entry;
+      runTarget = target;
+    }
+    const list = texts.get(target);
+    if (list) list.push(piece.text);
+    else texts.set(target, [piece.text]);
+  }
+  b.pieces = [];
   for (; b.finished < b.entries.length; b.finished++) {
     const entry = b.entries[b.finished]!;
-    const pieces = b.texts.get(entry)!;
-    b.texts.delete(entry);
+    const pieces = texts.get(entry) ?? [];
     entry.text = pieces.length === 1 ? own(pieces[0]!) : pieces.join("\n");
     const fields = b.fields.get(entry);
     b.fields.delete(entry);
@@ -117,6 +151,78 @@ function finish(b: Builder) {
       if (fields["Reason for Control"]) entry.data.reasons = fields["Reason for Control"];
     }
   }
+}
+
+const DESIGNATOR = String.raw`[a-z](?:\.[0-9a-z]{1,3})*`;
+const LIST_STEP = String.raw`\s*(?:,|,?\s*and|,?\s*or|to|through)\s+\.?`;
+// After "3B001.c, and", a bare "a" is more likely the article than paragraph a.
+const NOT_ARTICLE = String.raw`(?!a\s+(?!and\b|or\b|to\b|through\b|of\b|in\b)[A-Za-z"“‘(])`;
+const LISTED = `${LIST_STEP}${NOT_ARTICLE}${DESIGNATOR}(?![0-9A-Za-z])`;
+// "paragraph c.1 of this ECCN", "paragraphs a and b"; not "paragraph .a of ECCN 3A001" (another
+// ECCN's) nor "Note 2 paragraph b", "paragraph a.1 of this Note" (a note's own list).
+const PARAGRAPH_WORDS = new RegExp(
+  String.raw`(?<!\bsee(?: also)? )(?<!\bNote(?: [0-9.a-z]+)? )\bparagraphs?\s+\.?(${DESIGNATOR}(?![0-9A-Za-z])(?:${LISTED})*)(\s+(?:of|in|to)\s+(?:(?:ECCN\s+)?([0-9][A-E][0-9]{3})\b|(?:this\s+|the\s+)?(?:Technical\s+)?(Note|N\.B\.)))?`,
+  "g",
+);
+
+/** "a.4.b" of "a.4.b.Note" or "a.4.b.7x": the longest prefix that is a well-formed designator. */
+function wellFormed(designator: string): string {
+  const parts = designator.split(".");
+  let n = 0;
+  while (n < parts.length && (n % 2 === 0 ? /^[a-z]$/ : /^[0-9]{1,3}$/).test(parts[n]!)) n++;
+  return parts.slice(0, n).join(".");
+}
+
+/**
+ * The entries of its own ECCN a note names: "3B001.c.1", "For the purposes of
+ * 3B001.r", "3B001.a.1 to a.3, b", "paragraph c.1 of this ECCN", "N.B. to
+ * 1C010.a". Only paragraphs the ECCN has count; another ECCN's never do, nor
+ * does a pointer ("see 3B991.b.1.j"). The ECCN alone ("3B001 does not
+ * control …") names the entry as a whole.
+ */
+export function namedDesignators(eccn: string, text: string, has: (designator: string) => boolean) {
+  const named = new Set<string>();
+  let wholeEntry = false;
+  const list = (found: string) => {
+    for (const part of found.split(new RegExp(LIST_STEP))) {
+      const d = wellFormed(part.replace(/^\./, ""));
+      if (d && has(d)) named.add(d);
+    }
+  };
+  const own = new RegExp(
+    String.raw`(?<![0-9A-Za-z.])(?<!\bsee(?: also)? )${eccn}(?![0-9A-Za-z])((?:\.[0-9a-z]{1,3}(?![0-9A-Za-z]))*)((?:${LISTED})*)`,
+    "g",
+  );
+  for (const m of text.matchAll(own)) {
+    if (!m[1]) {
+      wholeEntry = true;
+      continue;
+    }
+    list(`${m[1].slice(1)}${m[2] ?? ""}`);
+  }
+  for (const m of text.matchAll(PARAGRAPH_WORDS)) {
+    if ((m[3] && m[3] !== eccn) || m[4]) continue;
+    list(m[1]!);
+  }
+  return { designators: [...named], wholeEntry };
+}
+
+/** Where a note that names paragraphs of its ECCN belongs: the deepest entry holding all of them. */
+function namedTarget(b: Builder, root: Entry | undefined, piece: Piece): Entry | null {
+  if (!piece.prose || !root || root.parentKey !== null || LETTERED_LINE.test(piece.text)) return null;
+  const eccn = root.key;
+  const { designators, wholeEntry } = namedDesignators(eccn, piece.text, (d) => b.byKey.has(`${eccn}.${d}`));
+  if (!designators.length) return wholeEntry ? root : null;
+  const chains = designators.map((d) => {
+    const chain: string[] = [];
+    for (let key: string | null = `${eccn}.${d}`; key !== null; key = b.byKey.get(key)?.parentKey ?? null)
+      chain.unshift(key);
+    return chain;
+  });
+  let common = eccn;
+  for (let i = 0; chains.every((c) => c[i] !== undefined && c[i] === chains[0]![i]); i++)
+    common = chains[0]![i]!;
+  return b.byKey.get(common) ?? root;
 }
 
 function add(b: Builder, entry: Entry): Entry {
@@ -128,16 +234,34 @@ function add(b: Builder, entry: Entry): Entry {
   }
   b.entries.push(entry);
   b.byKey.set(entry.key, entry);
-  b.texts.set(entry, []);
   return entry;
 }
 
-function appendText(b: Builder, target: Entry, text: string) {
-  const pieces = b.texts.get(target);
-  if (pieces) pieces.push(text);
-  // Finished already (never expected, but the text is not lost).
-  else target.text = target.text ? `${target.text}\n${text}` : text;
+function appendText(b: Builder, target: Entry, text: string, prose = false) {
+  b.pieces.push({ entry: target, text, prose });
 }
+
+const NOTE_LABEL = /^(?:Technical\s+)?Notes?\b|^N\.\s?B\./i;
+
+/**
+ * A note or unnumbered block among the paragraphs: placed when its ECCN is
+ * finished. Prose before the first paragraph (licence requirements, notes
+ * to the whole list) stays with the ECCN.
+ */
+function appendProse(b: Builder, text: string) {
+  const startsNote = b.noteOpened || NOTE_LABEL.test(text);
+  b.noteOpened = false;
+  b.pieces.push({
+    entry: b.paragraph ?? b.eccn!,
+    text,
+    prose: b.inItems && b.paragraph !== null,
+    startsNote,
+  });
+}
+
+// "z.3.a. Pulse discharge capacitors described in 3A001.e.2 …", "b.4. (C.A.S. #683-08-9) …":
+// a lettered line is an item of the list it stands in, whatever it mentions.
+const LETTERED_LINE = /^[a-z](?:\.[0-9a-z]{1,3})*\.?\s/;
 
 function parentOf(b: Builder, eccn: string, designator: string): string {
   const parts = designator.split(".");
@@ -187,12 +311,12 @@ function block(b: Builder, name: string, text: string) {
   // A note's list ends with a full stop ("…; or", "…; and", then "… metal parts.").
   if (d && b.noteDesignator !== null && continuesNoteList(b.noteDesignator, d.designator)) {
     b.noteDesignator = /\.\s*$/.test(d.rest) ? null : d.designator;
-    appendText(b, b.paragraph ?? b.eccn, text);
+    appendProse(b, text);
     return;
   }
   if (d && b.lastDesignator !== null && !continuesParagraphs(b.lastDesignator, d.designator)) {
     b.noteDesignator = /\.\s*$/.test(d.rest) ? null : d.designator;
-    appendText(b, b.paragraph ?? b.eccn, text);
+    appendProse(b, text);
     return;
   }
   if (d) {
@@ -203,9 +327,10 @@ function block(b: Builder, name: string, text: string) {
     appendText(b, b.paragraph, d.rest);
     return;
   }
-  // Numbered notes and unnumbered prose carry controlling language: keep them
-  // with the paragraph they follow (or the ECCN, before any paragraph).
-  appendText(b, b.paragraph ?? b.eccn, text);
+  // Numbered notes and unnumbered prose carry controlling language: they
+  // belong to the paragraphs they name, else to the paragraph they follow (or
+  // the ECCN, before any paragraph).
+  appendProse(b, text);
 }
 
 function heading(b: Builder, text: string) {
@@ -276,6 +401,7 @@ function* readSupplement(
           if (name === "NOTE" || name === "NOTES") {
             noteDepths.push(depth);
             b.inNote++;
+            b.noteOpened = true;
           }
         } else if (SKIPPED.has(name)) capture = { name, depth, parts: [], keep: false, heading: false };
         else {
@@ -345,9 +471,10 @@ export function* parseCommerceControlListSteps(input: ParseInput): Generator<voi
     lastDesignator: null,
     noteDesignator: null,
     inNote: 0,
+    noteOpened: false,
     inItems: true,
     category: null,
-    texts: new Map(),
+    pieces: [],
     fields: new Map(),
     finished: 0,
   };
