@@ -10,6 +10,3 @@ export function runSteps<T>(steps: Generator<void, T>): T {
     if (next.done) return next.value;
   }
 }
-
-// About a few milliseconds of work on the largest entries between two yields.
-export const ENTRIES_PER_STEP = 32;

@@ -113,12 +113,20 @@ describe("us.ecfr.ccl parser", () => {
     expect(entries.some((e) => e.key === "3B001.1")).toBe(false);
   });
 
-  it("tags 3B001.c and the quantum ECCNs", () => {
-    const entries = parse("ccl-small-2024-08-01.xml").entries;
-    expect(entries.find((e) => e.key === "3B001.c.1.a")!.data?.technologies).toContain(
-      "semiconductor-manufacturing-equipment",
-    );
-    expect(entries.find((e) => e.key === "4A906.a.1")!.data?.technologies).toEqual(["quantum"]);
+  it("tags records on 3B001.c and on the quantum ECCNs", () => {
+    // Tags are computed for the entries that make records: a change to each, alone.
+    const changed = (key: string) => {
+      const now = parse("ccl-small-2024-08-01.xml").entries;
+      const before = now.map((e) => {
+        const old = e.key === key ? { ...e, text: `${e.text} (earlier wording)` } : e;
+        return { ...old, hash: entryHash(old) };
+      });
+      const [record] = diffLists(before, now, ctx);
+      expect(record?.subject).toBe(key);
+      return record!;
+    };
+    expect(changed("3B001.c.1.a").technologies).toContain("semiconductor-manufacturing-equipment");
+    expect(changed("4A906.a.1").technologies).toEqual(["quantum"]);
   });
 
   it("gives zero records for a version that differs only in character references, whitespace and attribute order", () => {

@@ -4,7 +4,6 @@ import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
 import type { ParseInput } from "../../define-source.ts";
 import { runSteps } from "../../steps.ts";
-import { tagEntriesSteps } from "../../tag-entries.ts";
 import {
   childElements,
   firstChild,
@@ -376,7 +375,6 @@ export function* parseExportControlListSteps(input: ParseInput): Generator<void,
     date: normalizeText(textOf(firstChild(a, "AmendmentDate") ?? "")),
   }));
 
-  yield* tagEntriesSteps(walk.entries);
   return {
     source: "ca.export-control-list",
     kind: "list",

@@ -4,7 +4,6 @@ import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
 import type { ParseInput } from "../../define-source.ts";
 import { runSteps } from "../../steps.ts";
-import { tagEntriesSteps } from "../../tag-entries.ts";
 import { streamXmlSteps } from "../../xml/stream-xml.ts";
 
 export const PARSER_VERSION = "us.ecfr.ccl/2";
@@ -485,7 +484,6 @@ export function* parseCommerceControlListSteps(input: ParseInput): Generator<voi
     );
   }
   finish(b);
-  yield* tagEntriesSteps(b.entries);
   const versionDate = /\/full\/(\d{4}-\d{2}-\d{2})\//.exec(input.url ?? "")?.[1] ?? null;
   return {
     source: "us.ecfr.ccl",
