@@ -54,7 +54,10 @@ export interface RecordDefaults {
   url: string | null;
 }
 
-export interface SourceDefinition {
+/** A snapshot with the metadata its source's parser writes, typed per source. */
+export type SnapshotOf<Meta> = Snapshot & { meta: Meta };
+
+export interface SourceDefinition<Meta extends Record<string, unknown> = Record<string, unknown>> {
   id: string;
   jurisdiction: Jurisdiction;
   kind: SourceKind;
@@ -75,28 +78,33 @@ export interface SourceDefinition {
   citedAs?: readonly string[];
   /** For documents: how old (days, by publication date) a new document may be and still be alerted. */
   alertWindowDays?: number;
-  parse(input: ParseInput): Snapshot;
+  parse(input: ParseInput): SnapshotOf<Meta>;
   /**
    * The same parse, a slice of the document at a time: the pipeline lets the
    * service answer between slices, so a large document never stalls it.
    * Optional; sources whose documents are small parse in one go.
    */
-  parseSteps?(input: ParseInput): Generator<void, Snapshot>;
+  parseSteps?(input: ParseInput): Generator<void, SnapshotOf<Meta>>;
   /**
    * The document's own version date (ISO; eCFR version date, Justice Laws
    * point in time), when it has one. A body older than the accepted version is
    * stale: a lagging mirror or CDN, archived but never diffed. Absent or null:
    * every new body is taken as the newest.
    */
-  versionDate?(snapshot: Snapshot, artifact: { url: string | null; asOf: string | null }): string | null;
+  versionDate?(
+    snapshot: SnapshotOf<Meta>,
+    artifact: { url: string | null; asOf: string | null },
+  ): string | null;
   /** Dates, citation and human URL for this snapshot's records; `asOf` is the version date a fetch reported. */
-  describe(snapshot: Snapshot, artifact: { url: string | null; asOf: string | null }): RecordDefaults;
+  describe(snapshot: SnapshotOf<Meta>, artifact: { url: string | null; asOf: string | null }): RecordDefaults;
   fetch(ctx: SourceContext): Promise<FetchResult>;
   /** Walk the official history oldest first. Absent when the publisher keeps no history. */
   backfill?(ctx: SourceContext, since: string): AsyncIterable<BackfillStep>;
 }
 
-export function defineSource<T extends SourceDefinition>(definition: T): T {
+export function defineSource<Meta extends Record<string, unknown>>(
+  definition: SourceDefinition<Meta>,
+): SourceDefinition<Meta> {
   const { minEntries, maxEntries, maxRemovedShare } = definition.expectations;
   if (minEntries > maxEntries || maxRemovedShare < 0 || maxRemovedShare > 1) {
     throw new Error(`source ${definition.id}: inconsistent expectations`);

@@ -269,12 +269,28 @@ function walkSection(el: XmlElement, key: string, parentKey: string | null, walk
  * "s.1:Guide"). lims:id / lims:fid attributes are ignored: they churn between
  * consolidations without any change in the law.
  */
-export function parseExportControlList(input: ParseInput): ListSnapshot {
+/** What an Export Control List snapshot records about the consolidation as a whole. */
+export interface EclMeta extends Record<string, unknown> {
+  instrument: string;
+  /** `lims:pit-date`: the point in time the text is the law as of. */
+  pointInTime: string | null;
+  lastAmended: string | null;
+  /** `lims:current-date`: moves with every republication, even of the same text. */
+  currentTo: string | null;
+  consolidatedOn: string | null;
+  recentAmendments: { citation: string; date: string }[];
+  /** Amendments not yet in force, reported and not read as the list. */
+  pendingAmendments: string[];
+}
+
+export type EclSnapshot = ListSnapshot & { meta: EclMeta };
+
+export function parseExportControlList(input: ParseInput): EclSnapshot {
   return runSteps(parseExportControlListSteps(input));
 }
 
 /** `parseExportControlList` a slice of the document at a time (the tree is built from decoded slices). */
-export function* parseExportControlListSteps(input: ParseInput): Generator<void, ListSnapshot> {
+export function* parseExportControlListSteps(input: ParseInput): Generator<void, EclSnapshot> {
   const { chunks } = decodeChunks(input.body, input.contentType);
   const root = yield* parseXmlSteps(chunks, { fileName: input.url ?? undefined });
   if (root.name !== "Regulation") {

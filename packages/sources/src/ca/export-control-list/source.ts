@@ -1,9 +1,14 @@
 import { defineSource } from "../../define-source.ts";
-import { PARSER_VERSION, parseExportControlList, parseExportControlListSteps } from "./parse.ts";
+import {
+  type EclMeta,
+  PARSER_VERSION,
+  parseExportControlList,
+  parseExportControlListSteps,
+} from "./parse.ts";
 
 export const EXPORT_CONTROL_LIST_URL = "https://laws-lois.justice.gc.ca/eng/XML/SOR-89-202.xml";
 
-export const caExportControlList = defineSource({
+export const caExportControlList = defineSource<EclMeta>({
   id: "ca.export-control-list",
   jurisdiction: "CA",
   kind: "list",
@@ -26,16 +31,9 @@ export const caExportControlList = defineSource({
   // The consolidation's point in time (`lims:pit-date`): the date the text is
   // the law as of. Its "current to" date moves with every republication, even
   // of the same text, so it does not order versions.
-  versionDate: (snapshot) => {
-    const meta = snapshot.meta as { pointInTime?: string | null; lastAmended?: string | null };
-    return meta.pointInTime ?? meta.lastAmended ?? null;
-  },
+  versionDate: (snapshot) => snapshot.meta.pointInTime ?? snapshot.meta.lastAmended ?? null,
   describe(snapshot) {
-    const meta = snapshot.meta as {
-      lastAmended?: string | null;
-      currentTo?: string | null;
-      recentAmendments?: { citation: string; date: string }[];
-    };
+    const { meta } = snapshot;
     const amendments = meta.recentAmendments ?? [];
     // The amendment that brought the text to this point in time, when the consolidation names it.
     const latest = amendments.find((a) => a.date === meta.lastAmended) ?? null;

@@ -454,12 +454,21 @@ function* readSupplement(
  * lettered or numbered paragraph ("3B001.c.1.a"), each with its own text and
  * the notes that follow it.
  */
-export function parseCommerceControlList(input: ParseInput): ListSnapshot {
+/** What a CCL snapshot records about the document as a whole. */
+export interface CclMeta extends Record<string, unknown> {
+  /** The version date in the address it was fetched from (`/full/<date>/`), if any. */
+  versionDate: string | null;
+  eccns: number;
+}
+
+export type CclSnapshot = ListSnapshot & { meta: CclMeta };
+
+export function parseCommerceControlList(input: ParseInput): CclSnapshot {
   return runSteps(parseCommerceControlListSteps(input));
 }
 
 /** `parseCommerceControlList` a slice of the document at a time: the decoded text is never held whole. */
-export function* parseCommerceControlListSteps(input: ParseInput): Generator<void, ListSnapshot> {
+export function* parseCommerceControlListSteps(input: ParseInput): Generator<void, CclSnapshot> {
   const { chunks } = decodeChunks(input.body, input.contentType);
   const b: Builder = {
     entries: [],

@@ -2,7 +2,12 @@ import { decodeText } from "@regwatch/core/encoding";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { HttpClient } from "@regwatch/core/http";
 import { defineSource } from "../../define-source.ts";
-import { PARSER_VERSION, parseCommerceControlList, parseCommerceControlListSteps } from "./parse.ts";
+import {
+  type CclMeta,
+  PARSER_VERSION,
+  parseCommerceControlList,
+  parseCommerceControlListSteps,
+} from "./parse.ts";
 
 export const ECFR_ORIGIN = "https://www.ecfr.gov";
 export const VERSIONS_URL = `${ECFR_ORIGIN}/api/versioner/v1/versions/title-15.json?part=774`;
@@ -62,7 +67,7 @@ async function versionDates(http: HttpClient, etag: string | null) {
   };
 }
 
-export const usEcfrCcl = defineSource({
+export const usEcfrCcl = defineSource<CclMeta>({
   id: "us.ecfr.ccl",
   jurisdiction: "US",
   kind: "list",
@@ -85,9 +90,9 @@ export const usEcfrCcl = defineSource({
   parseSteps: parseCommerceControlListSteps,
   // The XML itself carries no date: the version is the one the fetch asked
   // for (`/full/<date>/`), or the one an operator gives with `ingest --as-of`.
-  versionDate: (snapshot, artifact) => artifact.asOf ?? (snapshot.meta.versionDate as string | null) ?? null,
+  versionDate: (snapshot, artifact) => artifact.asOf ?? snapshot.meta.versionDate ?? null,
   describe(snapshot, artifact) {
-    const date = artifact.asOf ?? (snapshot.meta.versionDate as string | null) ?? null;
+    const date = artifact.asOf ?? snapshot.meta.versionDate ?? null;
     return {
       publishedAt: null,
       effectiveAt: date,
