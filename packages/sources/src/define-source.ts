@@ -102,12 +102,41 @@ export interface SourceDefinition<Meta extends Record<string, unknown> = Record<
   backfill?(ctx: SourceContext, since: string): AsyncIterable<BackfillStep>;
 }
 
+/** What a parser returns: a snapshot without the source id, which `defineSource` stamps. */
+export type ParsedSnapshot<S extends Snapshot, Meta> = S extends unknown
+  ? Omit<S, "source"> & { meta: Meta }
+  : never;
+
+/** A source as written in its `source.ts`: its parser does not repeat the source's id. */
+export type SourceSpec<Meta extends Record<string, unknown>> = Omit<
+  SourceDefinition<Meta>,
+  "parse" | "parseSteps"
+> & {
+  parse(input: ParseInput): ParsedSnapshot<Snapshot, Meta>;
+  parseSteps?(input: ParseInput): Generator<void, ParsedSnapshot<Snapshot, Meta>>;
+};
+
+/**
+ * A source, checked, with its id stamped on every snapshot its parser
+ * returns: the id is written once, in the definition.
+ */
 export function defineSource<Meta extends Record<string, unknown>>(
-  definition: SourceDefinition<Meta>,
+  spec: SourceSpec<Meta>,
 ): SourceDefinition<Meta> {
-  const { minEntries, maxEntries, maxRemovedShare } = definition.expectations;
+  const { minEntries, maxEntries, maxRemovedShare } = spec.expectations;
   if (minEntries > maxEntries || maxRemovedShare < 0 || maxRemovedShare > 1) {
-    throw new Error(`source ${definition.id}: inconsistent expectations`);
+    throw new Error(`source ${spec.id}: inconsistent expectations`);
   }
-  return definition;
+  const stamp = (snapshot: ParsedSnapshot<Snapshot, Meta>) =>
+    ({ source: spec.id, ...snapshot }) as SnapshotOf<Meta>;
+  const { parse, parseSteps } = spec;
+  return {
+    ...spec,
+    parse: (input) => stamp(parse(input)),
+    parseSteps: parseSteps
+      ? function* (input) {
+          return stamp(yield* parseSteps(input));
+        }
+      : undefined,
+  };
 }

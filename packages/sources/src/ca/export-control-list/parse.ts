@@ -2,7 +2,7 @@ import { decodeChunks } from "@regwatch/core/encoding";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
-import type { ParseInput } from "../../define-source.ts";
+import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
 import { runSteps } from "../../steps.ts";
 import {
   childElements,
@@ -283,7 +283,7 @@ export interface EclMeta extends Record<string, unknown> {
   pendingAmendments: string[];
 }
 
-export type EclSnapshot = ListSnapshot & { meta: EclMeta };
+export type EclSnapshot = ParsedSnapshot<ListSnapshot, EclMeta>;
 
 export function parseExportControlList(input: ParseInput): EclSnapshot {
   return runSteps(parseExportControlListSteps(input));
@@ -392,7 +392,6 @@ export function* parseExportControlListSteps(input: ParseInput): Generator<void,
   }));
 
   return {
-    source: "ca.export-control-list",
     kind: "list",
     meta: {
       instrument,

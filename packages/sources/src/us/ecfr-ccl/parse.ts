@@ -2,7 +2,7 @@ import { decodeChunks } from "@regwatch/core/encoding";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
-import type { ParseInput } from "../../define-source.ts";
+import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
 import { runSteps } from "../../steps.ts";
 import { streamXmlSteps } from "../../xml/stream-xml.ts";
 
@@ -461,7 +461,7 @@ export interface CclMeta extends Record<string, unknown> {
   eccns: number;
 }
 
-export type CclSnapshot = ListSnapshot & { meta: CclMeta };
+export type CclSnapshot = ParsedSnapshot<ListSnapshot, CclMeta>;
 
 export function parseCommerceControlList(input: ParseInput): CclSnapshot {
   return runSteps(parseCommerceControlListSteps(input));
@@ -495,7 +495,6 @@ export function* parseCommerceControlListSteps(input: ParseInput): Generator<voi
   finish(b);
   const versionDate = /\/full\/(\d{4}-\d{2}-\d{2})\//.exec(input.url ?? "")?.[1] ?? null;
   return {
-    source: "us.ecfr.ccl",
     kind: "list",
     meta: { versionDate, eccns: b.entries.filter((e) => e.parentKey === null).length },
     warnings: b.warnings,

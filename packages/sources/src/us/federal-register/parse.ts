@@ -9,7 +9,7 @@ import {
   technologiesForText,
 } from "@regwatch/core/taxonomy";
 import { normalizeText } from "@regwatch/core/text";
-import type { ParseInput } from "../../define-source.ts";
+import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
 
 export const PARSER_VERSION = "us.federal-register/1";
 
@@ -121,7 +121,9 @@ function toDocument(doc: Json, warnings: string[]): RegDocument | null {
  * documents, public-inspection lists) to the BIS documents they contain.
  * Other agencies' documents are counted and left out.
  */
-export function parseFederalRegister(input: ParseInput): DocumentsSnapshot {
+export function parseFederalRegister(
+  input: ParseInput,
+): ParsedSnapshot<DocumentsSnapshot, Record<string, unknown>> {
   const { text } = decodeText(input.body, input.contentType ?? "application/json; charset=utf-8");
   let json: unknown;
   try {
@@ -165,7 +167,6 @@ export function parseFederalRegister(input: ParseInput): DocumentsSnapshot {
     documents.push(doc);
   }
   return {
-    source: "us.federal-register",
     kind: "documents",
     meta: {
       count: typeof body.count === "number" ? body.count : results.length,
