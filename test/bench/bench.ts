@@ -314,3 +314,7 @@ console.log(
     tokenizePeakRssMb: tokenizeRss.peakRssMb,
   }),
 );
+// Whole processes: `regwatch --help` and `regwatch diff` of the CCL pair above against
+// `node -e 0` and a Python peer, with peak RSS (whole-process.ts).
+const { benchWholeProcessOn } = await import("./whole-process.ts");
+await benchWholeProcessOn(cclPair);

@@ -14,6 +14,9 @@ export interface CommandEnv {
   forward(argv: string[], cwd: string): Promise<ForwardedResult>;
 }
 
+/** What a command does: the `run` its module in `commands/` exports. */
+export type CommandRun = (args: string[], env: CommandEnv) => Promise<number>;
+
 export interface Command {
   name: string;
   /** One line for `regwatch --help`. */
@@ -21,5 +24,10 @@ export interface Command {
   usage: string;
   /** Needs the database: forwarded to a running `regwatch start` when that owns the embedded one. */
   db: boolean;
-  run(args: string[], env: CommandEnv): Promise<number>;
+  /**
+   * The command's module, imported only when the command runs: `--help`,
+   * `parse` and `diff` never load the database stack, `changes` never loads
+   * the server.
+   */
+  load(): Promise<{ run: CommandRun }>;
 }

@@ -1,30 +1,76 @@
-import { loadConfig } from "@regwatch/config";
-import { describeDatabaseError } from "@regwatch/db/database-errors";
-import { DatabaseBusyError, redactUrl } from "@regwatch/db/open-database";
+import type { Config } from "@regwatch/config";
 import type { Command, CommandEnv } from "./command.ts";
-import { backfillCommand } from "./commands/backfill.ts";
-import { changesCommand } from "./commands/changes.ts";
-import { diffCommand } from "./commands/diff.ts";
-import { ingestCommand } from "./commands/ingest.ts";
-import { migrateCommand } from "./commands/migrate.ts";
-import { parseCommand } from "./commands/parse.ts";
-import { runCommand } from "./commands/run.ts";
-import { sourcesCommand } from "./commands/sources.ts";
-import { startCommand } from "./commands/start.ts";
 import { type ForwardedResult, forwardCommand, readControlInfo } from "./control.ts";
 import { asUsageError, type Io, processIo } from "./io.ts";
-import { createLogger, createRuntime, openConfiguredDatabase, type Runtime } from "./runtime.ts";
+import type { Runtime } from "./runtime.ts";
 
+// Only the table is loaded up front: a command's module, and with it the
+// database, the pipeline or the server, is imported when that command runs.
 export const COMMANDS: readonly Command[] = [
-  startCommand,
-  migrateCommand,
-  sourcesCommand,
-  parseCommand,
-  diffCommand,
-  ingestCommand,
-  runCommand,
-  changesCommand,
-  backfillCommand,
+  {
+    name: "start",
+    summary: "run the service: health endpoint on PORT, every source once (the scheduler comes later)",
+    usage: "regwatch start [--no-run]",
+    db: true,
+    load: () => import("./commands/start.ts"),
+  },
+  {
+    name: "migrate",
+    summary: "create or upgrade the database schema",
+    usage: "regwatch migrate",
+    db: true,
+    load: () => import("./commands/migrate.ts"),
+  },
+  {
+    name: "sources",
+    summary: "list the sources and their health",
+    usage: "regwatch sources [--json]",
+    db: true,
+    load: () => import("./commands/sources.ts"),
+  },
+  {
+    name: "parse",
+    summary: "parse a local file as a source's document and print the snapshot",
+    usage: "regwatch parse <source> <file> [--json]",
+    db: false,
+    load: () => import("./commands/parse.ts"),
+  },
+  {
+    name: "diff",
+    summary: "diff two local versions of a source's document into change records",
+    usage: "regwatch diff <source> <old> <new> [--json] [--at <iso-date>]",
+    db: false,
+    load: () => import("./commands/diff.ts"),
+  },
+  {
+    name: "ingest",
+    summary: "run the whole pipeline on a local file as the source's newest document",
+    usage: "regwatch ingest <source> <file> [--at <iso-date>] [--as-of <version-date>] [--force]",
+    db: true,
+    load: () => import("./commands/ingest.ts"),
+  },
+  {
+    name: "run",
+    summary: "fetch sources now (all when none named) and store what changed",
+    usage: "regwatch run [<source>...] [--at <iso-date>]",
+    db: true,
+    load: () => import("./commands/run.ts"),
+  },
+  {
+    name: "changes",
+    summary: "list stored change records",
+    usage:
+      "regwatch changes [--since <date>] [--jurisdiction <code>] [--technology <id>] [--country <code>] [--source <id>] [--alerts] [--json|--csv]",
+    db: true,
+    load: () => import("./commands/changes.ts"),
+  },
+  {
+    name: "backfill",
+    summary: "build history from the source's official versions since a date, alerting nobody",
+    usage: "regwatch backfill <source> --since <date> [--at <iso-date>]",
+    db: true,
+    load: () => import("./commands/backfill.ts"),
+  },
 ];
 
 function help(): string {
@@ -58,13 +104,15 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
     io.out(`usage: ${command.usage}\n  ${command.summary}\n`);
     return 0;
   }
-  let config: ReturnType<typeof loadConfig>;
+  let config: Config;
   try {
+    const { loadConfig } = await import("@regwatch/config");
     config = loadConfig(io.env);
   } catch (err) {
     io.err(`regwatch: ${reason(err)}\n`);
     return 1;
   }
+  const { createLogger } = await import("./runtime.ts");
   const log = createLogger(io, config.logLevel ?? (command.name === "start" ? "info" : "warn"));
 
   // While `regwatch start` owns the embedded database, hand it the command.
@@ -91,8 +139,9 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
     async runtime() {
       if (shared) return shared;
       if (!owned) {
+        const { createRuntime, openConfiguredDatabase } = await import("./runtime.ts");
         const database = await openConfiguredDatabase(config);
-        owned = createRuntime(config, database, log);
+        owned = await createRuntime(config, database, log);
       }
       return owned;
     },
@@ -117,20 +166,28 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
     },
   };
   try {
-    return await command.run(args, env);
+    // `start` serves every command for as long as it runs: all loaded now, so that a rebuild under it
+    // (npm install while the service runs) cannot take away a module it has yet to import.
+    if (command.name === "start" && !shared) await Promise.all(COMMANDS.map((c) => c.load()));
+    const { run } = await command.load();
+    return await run(args, env);
   } catch (err) {
     const usageError = asUsageError(err);
     if (usageError) {
       io.err(`regwatch: ${usageError.message}\nusage: ${command.usage}\n`);
       return 2;
     }
-    if (err instanceof DatabaseBusyError) {
+    // The database module only for a command that opened it (and so has loaded it already).
+    const db = command.db ? await import("@regwatch/db/open-database") : null;
+    if (db && err instanceof db.DatabaseBusyError) {
       io.err(`regwatch: ${err.message}; stop it or set DATABASE_URL to share a Postgres server\n`);
       return 1;
     }
     // A full disk or a damaged database surfaces as a driver's "Failed query…": say which, and where.
-    const location = config.databaseUrl ? redactUrl(config.databaseUrl) : config.dataDir;
-    io.err(`regwatch: ${describeDatabaseError(err, location) ?? reason(err)}\n`);
+    // A command without the database has no server to blame; a full disk under the data directory it may.
+    const { describeDatabaseError } = await import("@regwatch/db/database-errors");
+    const location = config.databaseUrl ? (db?.redactUrl(config.databaseUrl) ?? null) : config.dataDir;
+    io.err(`regwatch: ${(location && describeDatabaseError(err, location)) ?? reason(err)}\n`);
     if (config.debug) io.err(`${(err as Error).stack}\n`);
     return 1;
   } finally {

@@ -1,12 +1,9 @@
 import { join } from "node:path";
 import type { Config } from "@regwatch/config";
 import type { Logger } from "@regwatch/core/http";
-import { type ArtifactFiles, artifactFiles } from "@regwatch/db/artifact-files";
-import { type Database, openDatabase } from "@regwatch/db/open-database";
-import { getValidators } from "@regwatch/db/queries/artifacts";
-import { createBrowserClient } from "@regwatch/fetch/browser";
-import { createHttpClient } from "@regwatch/fetch/http-client";
-import { createExclusive, type PipelineDeps } from "@regwatch/pipeline/deps";
+import type { ArtifactFiles } from "@regwatch/db/artifact-files";
+import type { Database } from "@regwatch/db/open-database";
+import type { PipelineDeps } from "@regwatch/pipeline/deps";
 import pino from "pino";
 import type { Io } from "./io.ts";
 
@@ -33,6 +30,8 @@ export interface Runtime {
 
 /** The database a command works on: the server named by DATABASE_URL, else PGlite under REGWATCH_DATA_DIR. */
 export async function openConfiguredDatabase(config: Config): Promise<Database> {
+  // Imported here, as are the clients below: this module is loaded by every command for its logger.
+  const { openDatabase } = await import("@regwatch/db/open-database");
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await database.migrate();
@@ -48,18 +47,25 @@ export async function openConfiguredDatabase(config: Config): Promise<Database> 
  * bytea at ~100 bytes of memory per byte); a PostgreSQL server keeps them in
  * the table, where every worker on every host can read them.
  */
-function artifactStore(database: Database): ArtifactFiles | null {
-  return database.kind === "pglite" && database.location !== "memory"
-    ? artifactFiles(join(database.location, "artifacts"))
-    : null;
+async function artifactStore(database: Database): Promise<ArtifactFiles | null> {
+  if (database.kind !== "pglite" || database.location === "memory") return null;
+  const { artifactFiles } = await import("@regwatch/db/artifact-files");
+  return artifactFiles(join(database.location, "artifacts"));
 }
 
-export function createRuntime(
+export async function createRuntime(
   config: Config,
   database: Database,
   log: Logger,
-  exclusive = createExclusive(),
-): Runtime {
+  exclusive?: PipelineDeps["exclusive"],
+): Promise<Runtime> {
+  const [{ getValidators }, { createBrowserClient }, { createHttpClient }, { createExclusive }] =
+    await Promise.all([
+      import("@regwatch/db/queries/artifacts"),
+      import("@regwatch/fetch/browser"),
+      import("@regwatch/fetch/http-client"),
+      import("@regwatch/pipeline/deps"),
+    ]);
   const stopping = new AbortController();
   const http = createHttpClient({
     userAgent: config.http.userAgent,
@@ -81,7 +87,14 @@ export function createRuntime(
   return {
     config,
     database,
-    deps: { db: database.db, artifacts: artifactStore(database), http, browser, log, exclusive },
+    deps: {
+      db: database.db,
+      artifacts: await artifactStore(database),
+      http,
+      browser,
+      log,
+      exclusive: exclusive ?? createExclusive(),
+    },
     stop() {
       stopping.abort();
     },

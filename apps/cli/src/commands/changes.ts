@@ -3,69 +3,59 @@ import { isCountryCode } from "@regwatch/core/countries";
 import { JURISDICTION_CODES } from "@regwatch/core/jurisdictions";
 import { TECHNOLOGY_IDS } from "@regwatch/core/taxonomy";
 import { listChanges } from "@regwatch/db/queries/changes";
-import type { Command } from "../command.ts";
+import type { CommandRun } from "../command.ts";
 import { changeLine, changesCsv } from "../format.ts";
 import { expectPositionals, isoDateArg, quoted, usage } from "../io.ts";
 import { sourceArg } from "./source-arg.ts";
 
-export const changesCommand: Command = {
-  name: "changes",
-  summary: "list stored change records",
-  usage:
-    "regwatch changes [--since <date>] [--jurisdiction <code>] [--technology <id>] [--country <code>] [--source <id>] [--alerts] [--json|--csv]",
-  db: true,
-  async run(args, { io, runtime }) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: {
-        since: { type: "string" },
-        jurisdiction: { type: "string" },
-        technology: { type: "string" },
-        country: { type: "string" },
-        source: { type: "string" },
-        alerts: { type: "boolean" },
-        json: { type: "boolean" },
-        csv: { type: "boolean" },
-      },
-      allowPositionals: true,
-    });
-    expectPositionals(positionals, []);
-    if (values.json && values.csv) usage("choose one of --json and --csv");
-    const jurisdiction = values.jurisdiction?.toUpperCase();
-    if (jurisdiction !== undefined && !(JURISDICTION_CODES as readonly string[]).includes(jurisdiction)) {
-      usage(
-        `--jurisdiction: unknown jurisdiction ${quoted(values.jurisdiction!)} (known: ${JURISDICTION_CODES.join(", ")})`,
-      );
-    }
-    if (
-      values.technology !== undefined &&
-      !(TECHNOLOGY_IDS as readonly string[]).includes(values.technology)
-    ) {
-      usage(
-        `--technology: unknown technology ${quoted(values.technology)} (known: ${TECHNOLOGY_IDS.join(", ")})`,
-      );
-    }
-    const country = values.country?.toUpperCase();
-    if (country !== undefined && !isCountryCode(country))
-      usage(
-        `--country: unknown country ${quoted(values.country!)} (expected an ISO 3166-1 alpha-2 code such as CN or RU)`,
-      );
-    if (values.source !== undefined) sourceArg(values.source, "--source");
-    const since = isoDateArg(values.since, "--since");
-    const records = await listChanges((await runtime()).database.db, {
-      since: since?.toISOString(),
-      jurisdiction,
-      technology: values.technology,
-      country,
-      source: values.source,
-      alertOnly: values.alerts,
-    });
-    if (values.json) io.out(`${JSON.stringify({ changes: records }, null, 2)}\n`);
-    else if (values.csv) io.out(changesCsv(records));
-    else {
-      for (const r of records) io.out(`${changeLine(r)}\n`);
-      io.out(`${records.length} change record${records.length === 1 ? "" : "s"}\n`);
-    }
-    return 0;
-  },
+export const run: CommandRun = async (args, { io, runtime }) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      since: { type: "string" },
+      jurisdiction: { type: "string" },
+      technology: { type: "string" },
+      country: { type: "string" },
+      source: { type: "string" },
+      alerts: { type: "boolean" },
+      json: { type: "boolean" },
+      csv: { type: "boolean" },
+    },
+    allowPositionals: true,
+  });
+  expectPositionals(positionals, []);
+  if (values.json && values.csv) usage("choose one of --json and --csv");
+  const jurisdiction = values.jurisdiction?.toUpperCase();
+  if (jurisdiction !== undefined && !(JURISDICTION_CODES as readonly string[]).includes(jurisdiction)) {
+    usage(
+      `--jurisdiction: unknown jurisdiction ${quoted(values.jurisdiction!)} (known: ${JURISDICTION_CODES.join(", ")})`,
+    );
+  }
+  if (values.technology !== undefined && !(TECHNOLOGY_IDS as readonly string[]).includes(values.technology)) {
+    usage(
+      `--technology: unknown technology ${quoted(values.technology)} (known: ${TECHNOLOGY_IDS.join(", ")})`,
+    );
+  }
+  const country = values.country?.toUpperCase();
+  if (country !== undefined && !isCountryCode(country))
+    usage(
+      `--country: unknown country ${quoted(values.country!)} (expected an ISO 3166-1 alpha-2 code such as CN or RU)`,
+    );
+  if (values.source !== undefined) sourceArg(values.source, "--source");
+  const since = isoDateArg(values.since, "--since");
+  const records = await listChanges((await runtime()).database.db, {
+    since: since?.toISOString(),
+    jurisdiction,
+    technology: values.technology,
+    country,
+    source: values.source,
+    alertOnly: values.alerts,
+  });
+  if (values.json) io.out(`${JSON.stringify({ changes: records }, null, 2)}\n`);
+  else if (values.csv) io.out(changesCsv(records));
+  else {
+    for (const r of records) io.out(`${changeLine(r)}\n`);
+    io.out(`${records.length} change record${records.length === 1 ? "" : "s"}\n`);
+  }
+  return 0;
 };

@@ -3,52 +3,46 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { sha256Hex } from "@regwatch/core/text";
 import { diffSnapshots, type RecordContext, storedStateOf } from "@regwatch/diff/diff-snapshots";
-import type { Command } from "../command.ts";
+import type { CommandRun } from "../command.ts";
 import { changeLine } from "../format.ts";
 import { expectPositionals, isoDateArg } from "../io.ts";
 import { sourceArg } from "./source-arg.ts";
 
-export const diffCommand: Command = {
-  name: "diff",
-  summary: "diff two local versions of a source's document into change records",
-  usage: "regwatch diff <source> <old> <new> [--json] [--at <iso-date>]",
-  db: false,
-  async run(args, { io }) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { json: { type: "boolean" }, at: { type: "string" } },
-      allowPositionals: true,
-    });
-    expectPositionals(positionals, ["<source>", "<old>", "<new>"]);
-    const source = sourceArg(positionals[0]!);
-    const at = isoDateArg(values.at, "--at") ?? new Date();
-    const [oldPath, newPath] = [resolve(io.cwd, positionals[1]!), resolve(io.cwd, positionals[2]!)];
-    const oldBody = readFileSync(oldPath);
-    const newBody = readFileSync(newPath);
-    const before = source.parse({ body: oldBody, url: null });
-    const after = source.parse({ body: newBody, url: null });
-    const defaults = source.describe(after, { url: null, asOf: null });
-    const ctx: RecordContext = {
-      source: { id: source.id, jurisdiction: source.jurisdiction },
-      detectedAt: at.toISOString(),
-      provenance: {
-        artifactSha256: sha256Hex(newBody),
-        fetchedAt: at.toISOString(),
-        parserVersion: source.parserVersion,
-      },
-      origin: "regulatory",
-      url: defaults.url,
-      citation: defaults.citation,
-      publishedAt: defaults.publishedAt,
-      effectiveAt: defaults.effectiveAt,
-      citationsByDate: defaults.citationsByDate,
-    };
-    const changes = diffSnapshots(storedStateOf(before), after, ctx, source.id);
-    if (values.json) io.out(`${JSON.stringify({ changes }, null, 2)}\n`);
-    else {
-      for (const c of changes) io.out(`${changeLine(c)}\n`);
-      io.out(`${changes.length} change${changes.length === 1 ? "" : "s"}\n`);
-    }
-    return 0;
-  },
+export const run: CommandRun = async (args, { io }) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: "boolean" }, at: { type: "string" } },
+    allowPositionals: true,
+  });
+  expectPositionals(positionals, ["<source>", "<old>", "<new>"]);
+  const source = sourceArg(positionals[0]!);
+  const at = isoDateArg(values.at, "--at") ?? new Date();
+  const [oldPath, newPath] = [resolve(io.cwd, positionals[1]!), resolve(io.cwd, positionals[2]!)];
+  const oldBody = readFileSync(oldPath);
+  const newBody = readFileSync(newPath);
+  const before = source.parse({ body: oldBody, url: null });
+  const after = source.parse({ body: newBody, url: null });
+  const defaults = source.describe(after, { url: null, asOf: null });
+  const ctx: RecordContext = {
+    source: { id: source.id, jurisdiction: source.jurisdiction },
+    detectedAt: at.toISOString(),
+    provenance: {
+      artifactSha256: sha256Hex(newBody),
+      fetchedAt: at.toISOString(),
+      parserVersion: source.parserVersion,
+    },
+    origin: "regulatory",
+    url: defaults.url,
+    citation: defaults.citation,
+    publishedAt: defaults.publishedAt,
+    effectiveAt: defaults.effectiveAt,
+    citationsByDate: defaults.citationsByDate,
+  };
+  const changes = diffSnapshots(storedStateOf(before), after, ctx, source.id);
+  if (values.json) io.out(`${JSON.stringify({ changes }, null, 2)}\n`);
+  else {
+    for (const c of changes) io.out(`${changeLine(c)}\n`);
+    io.out(`${changes.length} change${changes.length === 1 ? "" : "s"}\n`);
+  }
+  return 0;
 };

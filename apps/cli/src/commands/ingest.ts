@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { sha256Hex } from "@regwatch/core/text";
 import { ingestBytes } from "@regwatch/pipeline/run-source";
-import type { Command } from "../command.ts";
+import type { CommandRun } from "../command.ts";
 import { expectPositionals, isoDateArg } from "../io.ts";
 import { describeOutcome } from "./run.ts";
 import { sourceArg } from "./source-arg.ts";
@@ -25,36 +25,30 @@ function readDocument(path: string, maxBytes: number) {
   return { body, url: pathToFileURL(path).toString(), sha256: sha256Hex(body) };
 }
 
-export const ingestCommand: Command = {
-  name: "ingest",
-  summary: "run the whole pipeline on a local file as the source's newest document",
-  usage: "regwatch ingest <source> <file> [--at <iso-date>] [--as-of <version-date>] [--force]",
-  db: true,
-  async run(args, { io, config, runtime }) {
-    const { values, positionals } = parseArgs({
-      args,
-      // --force: take a file older than the accepted version as the newest (a genuine return to an earlier text).
-      options: { at: { type: "string" }, "as-of": { type: "string" }, force: { type: "boolean" } },
-      allowPositionals: true,
-    });
-    expectPositionals(positionals, ["<source>", "<file>"]);
-    const source = sourceArg(positionals[0]!);
-    const runAt = isoDateArg(values.at, "--at") ?? new Date();
-    const asOf = isoDateArg(values["as-of"], "--as-of")?.toISOString().slice(0, 10) ?? null;
-    const path = resolve(io.cwd, positionals[1]!);
-    const input = readDocument(path, config.http.maxResponseBytes);
-    const { deps } = await runtime();
-    // ingestBytes takes the bytes: nothing here holds them while a large file is stored.
-    const outcome = await ingestBytes(deps, source, input, {
-      runAt,
-      asOf: asOf ?? (values.at ? runAt.toISOString().slice(0, 10) : null),
-      force: values.force ?? false,
-    });
-    if (outcome.status === "stale") {
-      io.err(`regwatch: ${positionals[1]}: ${outcome.reason}\n`);
-      return 1;
-    }
-    io.out(`${describeOutcome(outcome)}\n`);
-    return outcome.status === "failed" || outcome.status === "quarantined" ? 1 : 0;
-  },
+export const run: CommandRun = async (args, { io, config, runtime }) => {
+  const { values, positionals } = parseArgs({
+    args,
+    // --force: take a file older than the accepted version as the newest (a genuine return to an earlier text).
+    options: { at: { type: "string" }, "as-of": { type: "string" }, force: { type: "boolean" } },
+    allowPositionals: true,
+  });
+  expectPositionals(positionals, ["<source>", "<file>"]);
+  const source = sourceArg(positionals[0]!);
+  const runAt = isoDateArg(values.at, "--at") ?? new Date();
+  const asOf = isoDateArg(values["as-of"], "--as-of")?.toISOString().slice(0, 10) ?? null;
+  const path = resolve(io.cwd, positionals[1]!);
+  const input = readDocument(path, config.http.maxResponseBytes);
+  const { deps } = await runtime();
+  // ingestBytes takes the bytes: nothing here holds them while a large file is stored.
+  const outcome = await ingestBytes(deps, source, input, {
+    runAt,
+    asOf: asOf ?? (values.at ? runAt.toISOString().slice(0, 10) : null),
+    force: values.force ?? false,
+  });
+  if (outcome.status === "stale") {
+    io.err(`regwatch: ${positionals[1]}: ${outcome.reason}\n`);
+    return 1;
+  }
+  io.out(`${describeOutcome(outcome)}\n`);
+  return outcome.status === "failed" || outcome.status === "quarantined" ? 1 : 0;
 };

@@ -1,42 +1,36 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { Command } from "../command.ts";
+import type { CommandRun } from "../command.ts";
 import { safeLine } from "../format.ts";
 import { expectPositionals } from "../io.ts";
 import { sourceArg } from "./source-arg.ts";
 
-export const parseCommand: Command = {
-  name: "parse",
-  summary: "parse a local file as a source's document and print the snapshot",
-  usage: "regwatch parse <source> <file> [--json]",
-  db: false,
-  async run(args, { io }) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { json: { type: "boolean" } },
-      allowPositionals: true,
-    });
-    expectPositionals(positionals, ["<source>", "<file>"]);
-    const source = sourceArg(positionals[0]!);
-    const path = resolve(io.cwd, positionals[1]!);
-    const snapshot = source.parse({ body: readFileSync(path), url: null });
-    if (values.json) {
-      io.out(`${JSON.stringify(snapshot, null, 2)}\n`);
-      return 0;
-    }
-    if (snapshot.kind === "list") {
-      for (const e of snapshot.entries)
-        io.out(`${safeLine(`${e.key}  ${(e.heading ? `${e.heading} — ` : "") + e.text}`).slice(0, 160)}\n`);
-      io.out(`${snapshot.entries.length} entries\n`);
-    } else if (snapshot.kind === "documents") {
-      for (const d of snapshot.documents)
-        io.out(`${safeLine(`${d.id}  ${d.publishedAt ?? "—"}  ${d.citation ?? d.stage}  ${d.title}`)}\n`);
-      io.out(`${snapshot.documents.length} documents\n`);
-    } else {
-      io.out(`${snapshot.text}\n`);
-    }
-    for (const w of snapshot.warnings) io.err(`warning: ${safeLine(w)}\n`);
+export const run: CommandRun = async (args, { io }) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: "boolean" } },
+    allowPositionals: true,
+  });
+  expectPositionals(positionals, ["<source>", "<file>"]);
+  const source = sourceArg(positionals[0]!);
+  const path = resolve(io.cwd, positionals[1]!);
+  const snapshot = source.parse({ body: readFileSync(path), url: null });
+  if (values.json) {
+    io.out(`${JSON.stringify(snapshot, null, 2)}\n`);
     return 0;
-  },
+  }
+  if (snapshot.kind === "list") {
+    for (const e of snapshot.entries)
+      io.out(`${safeLine(`${e.key}  ${(e.heading ? `${e.heading} — ` : "") + e.text}`).slice(0, 160)}\n`);
+    io.out(`${snapshot.entries.length} entries\n`);
+  } else if (snapshot.kind === "documents") {
+    for (const d of snapshot.documents)
+      io.out(`${safeLine(`${d.id}  ${d.publishedAt ?? "—"}  ${d.citation ?? d.stage}  ${d.title}`)}\n`);
+    io.out(`${snapshot.documents.length} documents\n`);
+  } else {
+    io.out(`${snapshot.text}\n`);
+  }
+  for (const w of snapshot.warnings) io.err(`warning: ${safeLine(w)}\n`);
+  return 0;
 };

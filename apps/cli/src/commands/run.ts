@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { type RunOutcome, runSource } from "@regwatch/pipeline/run-source";
 import { SOURCES } from "@regwatch/sources/registry";
-import type { Command } from "../command.ts";
+import type { CommandRun } from "../command.ts";
 import { safeLine } from "../format.ts";
 import { isoDateArg } from "../io.ts";
 import { sourceArg } from "./source-arg.ts";
@@ -21,27 +21,21 @@ export function describeOutcome(o: RunOutcome): string {
   return safeLine(`${o.sourceId}: ${what}`);
 }
 
-export const runCommand: Command = {
-  name: "run",
-  summary: "fetch sources now (all when none named) and store what changed",
-  usage: "regwatch run [<source>...] [--at <iso-date>]",
-  db: true,
-  async run(args, { io, runtime }) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { at: { type: "string" } },
-      allowPositionals: true,
-    });
-    const sources = positionals.length ? positionals.map((id) => sourceArg(id)) : SOURCES;
-    const runAt = isoDateArg(values.at, "--at") ?? new Date();
-    const { deps } = await runtime();
-    let failed = 0;
-    for (const source of sources) {
-      io.err(`running ${source.id}…\n`);
-      const outcome = await runSource(deps, source, { runAt });
-      if (outcome.status === "failed" || outcome.status === "quarantined") failed++;
-      io.out(`${describeOutcome(outcome)}\n`);
-    }
-    return failed ? 1 : 0;
-  },
+export const run: CommandRun = async (args, { io, runtime }) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { at: { type: "string" } },
+    allowPositionals: true,
+  });
+  const sources = positionals.length ? positionals.map((id) => sourceArg(id)) : SOURCES;
+  const runAt = isoDateArg(values.at, "--at") ?? new Date();
+  const { deps } = await runtime();
+  let failed = 0;
+  for (const source of sources) {
+    io.err(`running ${source.id}…\n`);
+    const outcome = await runSource(deps, source, { runAt });
+    if (outcome.status === "failed" || outcome.status === "quarantined") failed++;
+    io.out(`${describeOutcome(outcome)}\n`);
+  }
+  return failed ? 1 : 0;
 };

@@ -1,52 +1,46 @@
 import { parseArgs } from "node:util";
 import { listSourceRows } from "@regwatch/db/queries/sources";
 import { SOURCES } from "@regwatch/sources/registry";
-import type { Command } from "../command.ts";
+import type { CommandRun } from "../command.ts";
 import { safeLine } from "../format.ts";
 import { expectPositionals } from "../io.ts";
 
-export const sourcesCommand: Command = {
-  name: "sources",
-  summary: "list the sources and their health",
-  usage: "regwatch sources [--json]",
-  db: true,
-  async run(args, { io, runtime }) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { json: { type: "boolean" } },
-      allowPositionals: true,
-    });
-    expectPositionals(positionals, []);
-    const rows = new Map((await listSourceRows((await runtime()).database.db)).map((r) => [r.id, r]));
-    const list = SOURCES.map((s) => {
-      const row = rows.get(s.id);
-      return {
-        id: s.id,
-        jurisdiction: s.jurisdiction,
-        kind: s.kind,
-        title: s.title,
-        publisher: s.publisher,
-        officialUrl: s.officialUrl,
-        schedule: s.schedule,
-        parserVersion: s.parserVersion,
-        expectations: s.expectations,
-        health: row?.health ?? "unknown",
-        healthReason: row?.healthReason ?? null,
-        lastRunAt: row?.lastRunAt?.toISOString() ?? null,
-        lastSuccessAt: row?.lastSuccessAt?.toISOString() ?? null,
-        lastChangeAt: row?.lastChangeAt?.toISOString() ?? null,
-      };
-    });
-    if (values.json) {
-      io.out(`${JSON.stringify({ sources: list }, null, 2)}\n`);
-      return 0;
-    }
-    for (const s of list) {
-      const reason = s.healthReason ? ` — ${s.healthReason}` : "";
-      io.out(
-        `${safeLine(`${s.id.padEnd(24)} ${s.jurisdiction}  ${s.kind.padEnd(9)} ${s.health.padEnd(11)} ${s.title}${reason}`)}\n`,
-      );
-    }
+export const run: CommandRun = async (args, { io, runtime }) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: "boolean" } },
+    allowPositionals: true,
+  });
+  expectPositionals(positionals, []);
+  const rows = new Map((await listSourceRows((await runtime()).database.db)).map((r) => [r.id, r]));
+  const list = SOURCES.map((s) => {
+    const row = rows.get(s.id);
+    return {
+      id: s.id,
+      jurisdiction: s.jurisdiction,
+      kind: s.kind,
+      title: s.title,
+      publisher: s.publisher,
+      officialUrl: s.officialUrl,
+      schedule: s.schedule,
+      parserVersion: s.parserVersion,
+      expectations: s.expectations,
+      health: row?.health ?? "unknown",
+      healthReason: row?.healthReason ?? null,
+      lastRunAt: row?.lastRunAt?.toISOString() ?? null,
+      lastSuccessAt: row?.lastSuccessAt?.toISOString() ?? null,
+      lastChangeAt: row?.lastChangeAt?.toISOString() ?? null,
+    };
+  });
+  if (values.json) {
+    io.out(`${JSON.stringify({ sources: list }, null, 2)}\n`);
     return 0;
-  },
+  }
+  for (const s of list) {
+    const reason = s.healthReason ? ` — ${s.healthReason}` : "";
+    io.out(
+      `${safeLine(`${s.id.padEnd(24)} ${s.jurisdiction}  ${s.kind.padEnd(9)} ${s.health.padEnd(11)} ${s.title}${reason}`)}\n`,
+    );
+  }
+  return 0;
 };

@@ -4,7 +4,7 @@ import type { Logger } from "@regwatch/core/http";
 import { runSource } from "@regwatch/pipeline/run-source";
 import { createAppServer } from "@regwatch/server/app";
 import { SOURCES } from "@regwatch/sources/registry";
-import type { Command } from "../command.ts";
+import type { CommandRun } from "../command.ts";
 import { serveControl } from "../control.ts";
 import { expectPositionals, type Io } from "../io.ts";
 import type { Runtime } from "../runtime.ts";
@@ -123,55 +123,49 @@ async function runEverySource(runtime: Runtime, log: Logger, stopping: () => boo
   }
 }
 
-export const startCommand: Command = {
-  name: "start",
-  summary: "run the service: health endpoint on PORT, every source once (the scheduler comes later)",
-  usage: "regwatch start [--no-run]",
-  db: true,
-  async run(args, env) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { "no-run": { type: "boolean" } },
-      allowPositionals: true,
-    });
-    expectPositionals(positionals, []);
-    const { io, config, log } = env;
-    // From the start, so that a signal during start-up stops the service as soon as it is up.
-    const stop = listenForStop(io);
-    let server: Server | undefined;
-    let control: Awaited<ReturnType<typeof serveControl>> | null = null;
-    try {
-      const runtime = await env.runtime();
-      const { database, deps } = runtime;
-      server = createAppServer({ database, sourceIds: SOURCES.map((s) => s.id), startedAt: new Date(), log });
-      const port = await listen(server, config.host, config.port);
-      if (database.kind === "pglite")
-        control = await serveControl(config.dataDir, (argv, cwd) => env.forward(argv, cwd));
-      io.err(
-        `regwatch listening on http://${config.host}:${port} (pid ${process.pid}; health: /health; database: ${database.kind} ${database.location})\n`,
-      );
+export const run: CommandRun = async (args, env) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { "no-run": { type: "boolean" } },
+    allowPositionals: true,
+  });
+  expectPositionals(positionals, []);
+  const { io, config, log } = env;
+  // From the start, so that a signal during start-up stops the service as soon as it is up.
+  const stop = listenForStop(io);
+  let server: Server | undefined;
+  let control: Awaited<ReturnType<typeof serveControl>> | null = null;
+  try {
+    const runtime = await env.runtime();
+    const { database, deps } = runtime;
+    server = createAppServer({ database, sourceIds: SOURCES.map((s) => s.id), startedAt: new Date(), log });
+    const port = await listen(server, config.host, config.port);
+    if (database.kind === "pglite")
+      control = await serveControl(config.dataDir, (argv, cwd) => env.forward(argv, cwd));
+    io.err(
+      `regwatch listening on http://${config.host}:${port} (pid ${process.pid}; health: /health; database: ${database.kind} ${database.location})\n`,
+    );
 
-      let stopping = false;
-      const runs = values["no-run"]
-        ? Promise.resolve()
-        : runEverySource(runtime, log, () => stopping).catch((err: Error) =>
-            log.error({ err }, "source run failed"),
-          );
-      const why = await stop.requested;
-      stopping = true;
-      io.err(`regwatch stopping: ${why}\n`);
-      // Fetches in flight end now; the unit of work in progress then finishes before the database closes.
-      runtime.stop();
-      await runs;
-      await deps.exclusive(async () => {});
-      return 0;
-    } catch (err) {
-      stop.dispose();
-      throw err;
-    } finally {
-      // The database and the browser are the runtime's: `execute` closes them when this returns.
-      if (server) await closeServer(server);
-      await control?.close();
-    }
-  },
+    let stopping = false;
+    const runs = values["no-run"]
+      ? Promise.resolve()
+      : runEverySource(runtime, log, () => stopping).catch((err: Error) =>
+          log.error({ err }, "source run failed"),
+        );
+    const why = await stop.requested;
+    stopping = true;
+    io.err(`regwatch stopping: ${why}\n`);
+    // Fetches in flight end now; the unit of work in progress then finishes before the database closes.
+    runtime.stop();
+    await runs;
+    await deps.exclusive(async () => {});
+    return 0;
+  } catch (err) {
+    stop.dispose();
+    throw err;
+  } finally {
+    // The database and the browser are the runtime's: `execute` closes them when this returns.
+    if (server) await closeServer(server);
+    await control?.close();
+  }
 };
