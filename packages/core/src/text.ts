@@ -17,17 +17,36 @@ export function sha256Hex(data: Uint8Array | string): string {
 const MAY_NEED_NFC =
   /\p{M}|[\u0374\u037e\u0387\u1100-\u11ff\u1f71-\u1ffd\u2126\u212a\u212b\u2329\u232a\uf900-\ufaff]/u;
 
+// Only characters that may hold a combining mark or another character of
+// MAY_NEED_NFC: not Latin-1 and its extensions (below U+0300), general
+// punctuation (dashes, quotes, primes), arrows or mathematical operators.
+// Without the u flag, so that it runs as a plain and fast character scan.
+const MAY_NEED_NFC_QUICK = /[^\u0000-\u02ff\u2010-\u20cf\u2190-\u2328]/;
+// A run of spaces that is not a single U+0020: the only ones the collapse changes.
+const SPACES_TO_COLLAPSE = /(?:[^\S ]|\u200b)[\s\u200b]*| [\s\u200b]+/g;
+
 export function normalizeText(text: string): string {
   // Most text is already clean; testing is cheaper than rewriting.
   // JavaScript's \s already covers the no-break and typographic spaces; U+200B is added.
-  const collapsed = /[^\S ]|\s\s|^\s|\s$|\u200b/.test(text) ? text.replace(/[\s\u200b]+/g, " ").trim() : text;
-  return MAY_NEED_NFC.test(collapsed) ? collapsed.normalize("NFC") : collapsed;
+  // Replacing the runs that are not a single space with one gives what replacing every run does.
+  const collapsed = /[^\S ]|\s\s|^\s|\s$|\u200b/.test(text)
+    ? text.replace(SPACES_TO_COLLAPSE, " ").trim()
+    : text;
+  // Spaces never match MAY_NEED_NFC: the quick test on the text decides as well as on the collapsed text.
+  return MAY_NEED_NFC_QUICK.test(text) && MAY_NEED_NFC.test(collapsed)
+    ? collapsed.normalize("NFC")
+    : collapsed;
 }
 
 const FOLD: Record<string, string> = {};
 for (const c of "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d") FOLD[c] = "-";
 for (const c of "\u2018\u2019\u201a\u2032") FOLD[c] = "'";
 for (const c of "\u201c\u201d\u201e\u2033") FOLD[c] = '"';
+
+const COMPARABLE =
+  /[\u2010-\u2015\u2212\ufe58\ufe63\uff0d\u2018\u2019\u201a\u2032\u201c\u201d\u201e\u2033]|[([] | (?=[,;:.!?)\]])/g;
+const HAS_COMPARABLE =
+  /[\u2010-\u2015\u2212\ufe58\ufe63\uff0d\u2018\u2019\u201a\u2032\u201c\u201d\u201e\u2033]|[([] | [,;:.!?)\]]/;
 
 /**
  * The form two texts are compared in: normalized, dashes and quotes folded to
@@ -37,8 +56,8 @@ for (const c of "\u201c\u201d\u201e\u2033") FOLD[c] = '"';
  */
 export function comparableText(text: string): string {
   // One pass: GPO switched en dashes in number ranges to hyphens in March 2024 without changing a word.
-  return normalizeText(text).replace(
-    /[\u2010-\u2015\u2212\ufe58\ufe63\uff0d\u2018\u2019\u201a\u2032\u201c\u201d\u201e\u2033]|[([] | (?=[,;:.!?)\]])/g,
-    (m) => (m.length === 2 ? m[0]! : (FOLD[m] ?? "")),
-  );
+  const normalized = normalizeText(text);
+  return HAS_COMPARABLE.test(normalized)
+    ? normalized.replace(COMPARABLE, (m) => (m.length === 2 ? m[0]! : (FOLD[m] ?? "")))
+    : normalized;
 }
