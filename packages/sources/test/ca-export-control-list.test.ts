@@ -5,6 +5,7 @@ import { diffLists } from "@regwatch/diff/diff-snapshots";
 import { entryHash } from "@regwatch/diff/entry-hash";
 import { findSource } from "@regwatch/sources/registry";
 import { describe, expect, it } from "vitest";
+import { changedRecord } from "../../../test/support/changed-record.ts";
 import { recordContext } from "../../../test/support/record-context.ts";
 import { namedProvisions } from "../src/ca/export-control-list/parse.ts";
 
@@ -27,18 +28,6 @@ const ctx = recordContext(source, {
 function diff(oldName: string, newName: string) {
   const before = parse(oldName).entries.map((e) => ({ ...e, hash: entryHash(e) }));
   return diffLists(before, parse(newName).entries, ctx);
-}
-
-/** The record for `key` when only its text moved: tags are computed for the entries that make records. */
-function changedRecord(name: string, key: string) {
-  const now = parse(name).entries;
-  const before = now.map((e) => {
-    const old = e.key === key ? { ...e, text: `${e.text} (earlier wording)` } : e;
-    return { ...old, hash: entryHash(old) };
-  });
-  const [record] = diffLists(before, now, ctx);
-  expect(record?.subject).toBe(key);
-  return record!;
 }
 
 describe("ca.export-control-list parser", () => {
@@ -73,13 +62,17 @@ describe("ca.export-control-list parser", () => {
     expect(entry.text).toBe(
       "quantum computers supporting 34 or more fully controlled physical qubits, and having a C-NOT error of less than or equal to 10^-4;",
     );
-    expect(changedRecord("ecl-small-2024.xml", "5506(2)(c)(ii)").technologies).toEqual(["quantum"]);
+    expect(changedRecord(parse("ecl-small-2024.xml").entries, "5506(2)(c)(ii)", ctx).technologies).toEqual([
+      "quantum",
+    ]);
   });
 
   it("tags a record on a note with the technologies of the item it belongs to", () => {
     const note = parse("ecl-small-2024.xml").entries.find((e) => e.key === "5506(2)(c)(ii).note.1")!;
     expect(note.parentKey).toBe("5506(2)(c)(ii).note");
-    expect(changedRecord("ecl-small-2024.xml", "5506(2)(c)(ii).note.1").technologies).toEqual(["quantum"]);
+    expect(
+      changedRecord(parse("ecl-small-2024.xml").entries, "5506(2)(c)(ii).note.1", ctx).technologies,
+    ).toEqual(["quantum"]);
   });
 
   it("reports amendments not yet in force without treating them as the list", () => {

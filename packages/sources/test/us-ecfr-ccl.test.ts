@@ -5,6 +5,7 @@ import { diffLists } from "@regwatch/diff/diff-snapshots";
 import { entryHash } from "@regwatch/diff/entry-hash";
 import { findSource } from "@regwatch/sources/registry";
 import { describe, expect, it } from "vitest";
+import { changedRecord } from "../../../test/support/changed-record.ts";
 import { recordContext } from "../../../test/support/record-context.ts";
 import { continuesNoteList, continuesParagraphs, namedDesignators } from "../src/us/ecfr-ccl/parse.ts";
 import { cclVersionDates } from "../src/us/ecfr-ccl/source.ts";
@@ -115,16 +116,7 @@ describe("us.ecfr.ccl parser", () => {
 
   it("tags records on 3B001.c and on the quantum ECCNs", () => {
     // Tags are computed for the entries that make records: a change to each, alone.
-    const changed = (key: string) => {
-      const now = parse("ccl-small-2024-08-01.xml").entries;
-      const before = now.map((e) => {
-        const old = e.key === key ? { ...e, text: `${e.text} (earlier wording)` } : e;
-        return { ...old, hash: entryHash(old) };
-      });
-      const [record] = diffLists(before, now, ctx);
-      expect(record?.subject).toBe(key);
-      return record!;
-    };
+    const changed = (key: string) => changedRecord(parse("ccl-small-2024-08-01.xml").entries, key, ctx);
     expect(changed("3B001.c.1.a").technologies).toContain("semiconductor-manufacturing-equipment");
     expect(changed("4A906.a.1").technologies).toEqual(["quantum"]);
   });
