@@ -115,18 +115,19 @@ export async function accept(
   body: BodyInHand,
   snapshot: Snapshot,
   judged: {
-    previous: EntryRow[] | null;
+    /** The stored entries: what is diffed against, unless this is the first accepted version. */
     current: EntryRow[];
+    firstVersion: boolean;
     origin: ChangeOrigin;
     versionDate: string | null;
   },
 ): Promise<ArtifactOutcome> {
   const { deps, source, response, options } = body;
-  const { previous, current, origin, versionDate } = judged;
+  const { current, firstVersion, origin, versionDate } = judged;
   const { ctx, instrument } = await recordContextFor(body, snapshot, origin);
   const entries = await newEntries(snapshot);
   const records = diffSnapshots(
-    previous ? { kind: snapshot.kind, entries: previous.map(toStored) } : null,
+    firstVersion ? null : { kind: snapshot.kind, entries: current.map(toStored) },
     snapshot,
     ctx,
     source.id,

@@ -46,7 +46,7 @@ export interface BodyInHand {
   options: ProcessOptions;
 }
 
-export type RowFields = Pick<
+type RowFields = Pick<
   typeof snapshotsTable.$inferInsert,
   "status" | "reason" | "itemCount" | "origin" | "meta" | "warnings" | "versionDate"
 >;

@@ -5,7 +5,7 @@ import { archiveArtifact, getArtifact } from "@regwatch/db/queries/artifacts";
 import {
   acceptedOutsideRun,
   currentEntries,
-  findSnapshot,
+  findAcceptedSnapshot,
   latestAcceptedSnapshot,
   type SnapshotRow,
 } from "@regwatch/db/queries/snapshots";
@@ -32,7 +32,7 @@ type Parsed = { snapshot: Snapshot } | { error: Error };
  */
 async function alreadyCurrent(db: Db, source: SourceDefinition, sha256: string): Promise<boolean> {
   if (source.kind === "documents") {
-    return (await findSnapshot(db, source.id, sha256, source.parserVersion))?.status === "accepted";
+    return (await findAcceptedSnapshot(db, source.id, sha256, source.parserVersion)) !== undefined;
   }
   const accepted = await latestAcceptedSnapshot(db, source.id);
   return accepted?.artifactSha256 === sha256 && accepted.parserVersion === source.parserVersion;
@@ -152,7 +152,7 @@ async function settle(
       : null,
   );
   if (reason) return quarantine(body, snapshot, { origin, versionDate, reason });
-  return accept(body, snapshot, { previous: previous ? current : null, current, origin, versionDate });
+  return accept(body, snapshot, { current, firstVersion: !previous, origin, versionDate });
 }
 
 /**

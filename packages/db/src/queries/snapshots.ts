@@ -5,17 +5,25 @@ import { entriesTable, snapshotsTable } from "../schema/index.ts";
 export type SnapshotRow = typeof snapshotsTable.$inferSelect;
 export type EntryRow = typeof entriesTable.$inferSelect;
 
-export async function findSnapshot(db: Db, sourceId: string, artifactSha256: string, parserVersion: string) {
+/** An accepted snapshot of these bytes read by this parser version, if the source has one. */
+export async function findAcceptedSnapshot(
+  db: Db,
+  sourceId: string,
+  artifactSha256: string,
+  parserVersion: string,
+) {
   const [row] = await db
-    .select()
+    .select({ id: snapshotsTable.id })
     .from(snapshotsTable)
     .where(
       and(
         eq(snapshotsTable.sourceId, sourceId),
         eq(snapshotsTable.artifactSha256, artifactSha256),
         eq(snapshotsTable.parserVersion, parserVersion),
+        eq(snapshotsTable.status, "accepted"),
       ),
-    );
+    )
+    .limit(1);
   return row;
 }
 

@@ -1,6 +1,5 @@
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import { SaxesParser } from "saxes";
-import { runSteps } from "../steps.ts";
 
 export interface XmlHandlers {
   open(name: string, attrs: Record<string, string>): void;
@@ -24,7 +23,7 @@ export interface StreamXmlOptions {
  *
  * The text may come whole or in slices (`decodeChunks`); a step is yielded
  * after each slice, so that a caller can let other work run in between
- * (`runSteps` drives it to the end at once).
+ * (`runSteps` in ../steps.ts drives it to the end at once).
  */
 export function* streamXmlSteps(
   input: string | Iterable<string>,
@@ -79,13 +78,4 @@ export function* streamXmlSteps(
     throw new SourceShapeChangedError(`${where}malformed XML: ${failure.message.replace(/^undefined:/, "")}`);
   }
   if (!seenRoot) throw new SourceShapeChangedError(`${where}no root element`);
-}
-
-/** `streamXmlSteps` in one go. */
-export function streamXml(
-  input: string | Iterable<string>,
-  handlers: XmlHandlers,
-  options: StreamXmlOptions = {},
-) {
-  runSteps(streamXmlSteps(input, handlers, options));
 }
