@@ -47,6 +47,8 @@ const envSchema = z.object({
   REGWATCH_MAX_RESPONSE_BYTES: integerSchema.pipe(z.number().positive()).default(64 * 1024 * 1024),
   // Politeness: at most one request per host per this many milliseconds.
   REGWATCH_HOST_INTERVAL_MS: integerSchema.pipe(z.number().nonnegative()).default(1000),
+  // Set by npm for the scripts it runs: the service then also stops when npm goes away.
+  npm_lifecycle_event: z.string().optional(),
 });
 
 export interface Config {
@@ -65,6 +67,8 @@ export interface Config {
   logLevel: string | null;
   /** Print stack traces with errors. */
   debug: boolean;
+  /** Started by an npm script (`npm start`, `npx`): the service stops when its npm parent ends. */
+  startedByNpm: boolean;
   http: { timeoutMs: number; maxResponseBytes: number; hostIntervalMs: number; userAgent: string };
 }
 
@@ -96,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requireServices: e.REGWATCH_REQUIRE_SERVICES,
     logLevel: e.REGWATCH_LOG_LEVEL ?? null,
     debug: e.REGWATCH_DEBUG,
+    startedByNpm: e.npm_lifecycle_event !== undefined,
     http: {
       timeoutMs: e.REGWATCH_HTTP_TIMEOUT_MS,
       maxResponseBytes: e.REGWATCH_MAX_RESPONSE_BYTES,

@@ -57,4 +57,9 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ REGWATCH_ORIGIN_MAP: "{" })).toThrow(/^bad environment: REGWATCH_ORIGIN_MAP: /);
     expect(() => loadConfig({ PUBLIC_URL: "not a url" })).toThrow(/^bad environment: PUBLIC_URL: /);
   });
+
+  it("knows when an npm script started it", () => {
+    expect(loadConfig({ npm_lifecycle_event: "start" }).startedByNpm).toBe(true);
+    expect(loadConfig({}).startedByNpm).toBe(false);
+  });
 });

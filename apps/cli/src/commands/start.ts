@@ -42,7 +42,7 @@ interface StopRequest {
  * `npm run regwatch -- start`) the service also stops when the process that
  * started it goes away.
  */
-function listenForStop(io: Io): StopRequest {
+function listenForStop(io: Io, startedByNpm: boolean): StopRequest {
   let first: number | undefined;
   let resolveRequest: (why: string) => void = () => {};
   const requested = new Promise<string>((resolve) => {
@@ -65,7 +65,7 @@ function listenForStop(io: Io): StopRequest {
   for (const [signal, handler] of handlers) process.on(signal, handler);
 
   let parentCheck: NodeJS.Timeout | undefined;
-  if (io.env.npm_lifecycle_event) {
+  if (startedByNpm) {
     const parent = process.ppid;
     parentCheck = setInterval(() => {
       if (process.ppid === parent) return;
@@ -132,7 +132,7 @@ export const run: CommandRun = async (args, env) => {
   expectPositionals(positionals, []);
   const { io, config, log } = env;
   // From the start, so that a signal during start-up stops the service as soon as it is up.
-  const stop = listenForStop(io);
+  const stop = listenForStop(io, config.startedByNpm);
   let server: Server | undefined;
   let control: Awaited<ReturnType<typeof serveControl>> | null = null;
   try {
