@@ -28,9 +28,9 @@ const startedAtMs = Date.now();
 const staging = `${DIST_DIR}.${process.pid}.tmp`;
 rmSync(staging, { recursive: true, force: true });
 
-// npm packages bundled with our code: plain JavaScript that `parse` and `diff`
-// load (zod is some hundred small modules, ~0.1 s to import one by one).
-const BUNDLED = ["zod", "saxes", "xmlchars"];
+// npm packages bundled with our code: zod is some hundred small modules, ~0.1 s
+// to import one by one.
+const BUNDLED = ["zod"];
 const bundled = (path) =>
   path.startsWith("@regwatch/") || BUNDLED.some((p) => path === p || path.startsWith(`${p}/`));
 

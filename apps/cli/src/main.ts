@@ -2,6 +2,7 @@ import type { Config } from "@regwatch/config";
 import type { Command, CommandEnv } from "./command.ts";
 import { type ForwardedResult, forwardCommand, readControlInfo } from "./control.ts";
 import { asUsageError, type Io, processIo } from "./io.ts";
+import { lazyLogger } from "./logger.ts";
 import type { Runtime } from "./runtime.ts";
 
 // Only the table is loaded up front: a command's module, and with it the
@@ -112,8 +113,7 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
     io.err(`regwatch: ${reason(err)}\n`);
     return 1;
   }
-  const { createLogger } = await import("./runtime.ts");
-  const log = createLogger(io, config.logLevel ?? (command.name === "start" ? "info" : "warn"));
+  const log = lazyLogger(io, config.logLevel ?? (command.name === "start" ? "info" : "warn"));
 
   // While `regwatch start` owns the embedded database, hand it the command.
   if (!shared && command.db && command.name !== "start" && !config.databaseUrl) {

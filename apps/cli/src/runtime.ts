@@ -4,15 +4,6 @@ import type { Logger } from "@regwatch/core/http";
 import type { ArtifactFiles } from "@regwatch/db/artifact-files";
 import type { Database } from "@regwatch/db/open-database";
 import type { PipelineDeps } from "@regwatch/pipeline/deps";
-import pino from "pino";
-import type { Io } from "./io.ts";
-
-export function createLogger(io: Io, level: string): Logger {
-  return pino(
-    { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-    { write: (line: string) => io.err(line) },
-  ) as unknown as Logger;
-}
 
 export interface Runtime {
   config: Config;

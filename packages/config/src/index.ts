@@ -1,55 +1,61 @@
 import { resolve } from "node:path";
-import { z } from "zod";
 
-const originMapSchema = z
-  .string()
-  .transform((raw, ctx) => {
-    try {
-      return JSON.parse(raw) as unknown;
-    } catch {
-      ctx.addIssue({ code: "custom", message: "REGWATCH_ORIGIN_MAP must be JSON" });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(z.url(), z.url()));
+// Plain readers rather than a schema library: every `regwatch` command reads
+// the environment first, and zod's classic build alone costs ~65 ms of start-up
+// (decision 0006). Each reader gets the variable's value (never empty: empty is
+// unset) and throws a message that names what was expected.
 
-// Whole decimal numbers only: z.coerce.number() reads " " as 0 and "1e3" as 1000.
-const integerSchema = z
-  .string()
-  .regex(/^-?\d+$/, "expected a whole number")
-  .transform(Number)
-  .pipe(z.number().int());
+class BadValue extends Error {}
 
-const envSchema = z.object({
-  DATABASE_URL: z.string().min(1).optional(),
-  REDIS_URL: z.string().min(1).optional(),
-  SMTP_URL: z.string().min(1).optional(),
-  PUBLIC_URL: z.url().optional(),
-  SECRET_KEY: z.string().min(1).optional(),
-  // 0 asks the system for any free port (the tests use it).
-  PORT: integerSchema.pipe(z.number().min(0).max(65535)).default(8080),
-  HOST: z.string().default("127.0.0.1"),
-  CHROMIUM_PATH: z.string().default("/usr/bin/chromium"),
-  REGWATCH_DATA_DIR: z.string().default("./.regwatch"),
-  REGWATCH_ORIGIN_MAP: originMapSchema.optional(),
-  REGWATCH_REQUIRE_SERVICES: z
-    .enum(["0", "1", "true", "false"])
-    .optional()
-    .transform((v) => v === "1" || v === "true"),
-  REGWATCH_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional(),
-  REGWATCH_DEBUG: z
-    .enum(["0", "1", "true", "false"])
-    .optional()
-    .transform((v) => v === "1" || v === "true"),
-  REGWATCH_HTTP_TIMEOUT_MS: integerSchema.pipe(z.number().positive()).default(30_000),
-  // The full CCL is about 2 MB and Justice Laws XML well under 2 MB; 64 MB is
-  // room for any legal text and still a cap on a runaway body.
-  REGWATCH_MAX_RESPONSE_BYTES: integerSchema.pipe(z.number().positive()).default(64 * 1024 * 1024),
-  // Politeness: at most one request per host per this many milliseconds.
-  REGWATCH_HOST_INTERVAL_MS: integerSchema.pipe(z.number().nonnegative()).default(1000),
-  // Set by npm for the scripts it runs: the service then also stops when npm goes away.
-  npm_lifecycle_event: z.string().optional(),
-});
+// Whole decimal numbers only: Number() reads " " as 0 and "1e3" as 1000.
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (raw: string): number => {
+    if (!/^-?\d+$/.test(raw)) throw new BadValue("expected a whole number");
+    const n = Number(raw);
+    if (n < min) throw new BadValue(`expected a number of at least ${min}`);
+    if (n > max) throw new BadValue(`expected a number of at most ${max}`);
+    return n;
+  };
+}
+
+function oneOf<T extends string>(...values: T[]) {
+  return (raw: string): T => {
+    if (!(values as string[]).includes(raw)) throw new BadValue(`expected one of ${values.join(", ")}`);
+    return raw as T;
+  };
+}
+
+const flag = (raw: string) => oneOf("0", "1", "true", "false")(raw) === "1" || raw === "true";
+
+function httpUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new BadValue("expected a URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new BadValue("expected an http(s) URL");
+  return raw;
+}
+
+function originMap(raw: string): Record<string, string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new BadValue("must be JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new BadValue("expected a JSON object of origin to origin");
+  for (const [from, to] of Object.entries(value)) {
+    if (typeof to !== "string") throw new BadValue(`${from}: expected a URL`);
+    httpUrl(from);
+    httpUrl(to);
+  }
+  return value as Record<string, string>;
+}
+
+const text = (raw: string) => raw;
 
 export interface Config {
   databaseUrl: string | null;
@@ -79,13 +85,45 @@ export const USER_AGENT =
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty means unset, for every variable: container env files list them all
   // and leave the unused ones as `PORT=`.
-  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
-  const parsed = envSchema.safeParse(set);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`bad environment: ${issue?.path.join(".")}: ${issue?.message}`);
+  function read<T>(name: string, parse: (raw: string) => T): T | undefined;
+  function read<T>(name: string, parse: (raw: string) => T, fallback: T): T;
+  function read<T>(name: string, parse: (raw: string) => T, fallback?: T): T | undefined {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    try {
+      return parse(raw);
+    } catch (err) {
+      if (err instanceof BadValue) throw new Error(`bad environment: ${name}: ${err.message}`);
+      throw err;
+    }
   }
-  const e = parsed.data;
+  const port = read("PORT", integer(0, 65535), 8080);
+  const e = {
+    DATABASE_URL: read("DATABASE_URL", text),
+    REDIS_URL: read("REDIS_URL", text),
+    SMTP_URL: read("SMTP_URL", text),
+    PUBLIC_URL: read("PUBLIC_URL", httpUrl),
+    SECRET_KEY: read("SECRET_KEY", text),
+    PORT: port,
+    HOST: read("HOST", text, "127.0.0.1"),
+    CHROMIUM_PATH: read("CHROMIUM_PATH", text, "/usr/bin/chromium"),
+    REGWATCH_DATA_DIR: read("REGWATCH_DATA_DIR", text, "./.regwatch"),
+    REGWATCH_ORIGIN_MAP: read("REGWATCH_ORIGIN_MAP", originMap),
+    REGWATCH_REQUIRE_SERVICES: read("REGWATCH_REQUIRE_SERVICES", flag, false),
+    REGWATCH_LOG_LEVEL: read(
+      "REGWATCH_LOG_LEVEL",
+      oneOf("trace", "debug", "info", "warn", "error", "fatal", "silent"),
+    ),
+    REGWATCH_DEBUG: read("REGWATCH_DEBUG", flag, false),
+    REGWATCH_HTTP_TIMEOUT_MS: read("REGWATCH_HTTP_TIMEOUT_MS", integer(1), 30_000),
+    // The full CCL is about 2 MB and Justice Laws XML well under 2 MB; 64 MB is
+    // room for any legal text and still a cap on a runaway body.
+    REGWATCH_MAX_RESPONSE_BYTES: read("REGWATCH_MAX_RESPONSE_BYTES", integer(1), 64 * 1024 * 1024),
+    // Politeness: at most one request per host per this many milliseconds.
+    REGWATCH_HOST_INTERVAL_MS: read("REGWATCH_HOST_INTERVAL_MS", integer(0), 1000),
+    // Set by npm for the scripts it runs: the service then also stops when npm goes away.
+    npm_lifecycle_event: read("npm_lifecycle_event", text),
+  };
   return {
     databaseUrl: e.DATABASE_URL ?? null,
     redisUrl: e.REDIS_URL ?? null,

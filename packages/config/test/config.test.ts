@@ -56,6 +56,45 @@ describe("loadConfig", () => {
     );
     expect(() => loadConfig({ REGWATCH_ORIGIN_MAP: "{" })).toThrow(/^bad environment: REGWATCH_ORIGIN_MAP: /);
     expect(() => loadConfig({ PUBLIC_URL: "not a url" })).toThrow(/^bad environment: PUBLIC_URL: /);
+    expect(() => loadConfig({ PUBLIC_URL: "ftp://example.org/" })).toThrow(/^bad environment: PUBLIC_URL: /);
+    expect(() => loadConfig({ REGWATCH_ORIGIN_MAP: '["https://a.example"]' })).toThrow(
+      /^bad environment: REGWATCH_ORIGIN_MAP: expected a JSON object/,
+    );
+    expect(() => loadConfig({ REGWATCH_ORIGIN_MAP: '{"https://a.example":"nowhere"}' })).toThrow(
+      /^bad environment: REGWATCH_ORIGIN_MAP: /,
+    );
+    expect(() => loadConfig({ REGWATCH_LOG_LEVEL: "loud" })).toThrow(
+      /^bad environment: REGWATCH_LOG_LEVEL: expected one of trace, debug/,
+    );
+    expect(() => loadConfig({ REGWATCH_REQUIRE_SERVICES: "yes" })).toThrow(
+      /^bad environment: REGWATCH_REQUIRE_SERVICES: /,
+    );
+    expect(() => loadConfig({ REGWATCH_HOST_INTERVAL_MS: "-5" })).toThrow(
+      /^bad environment: REGWATCH_HOST_INTERVAL_MS: expected a number of at least 0/,
+    );
+  });
+
+  it("reads the values it accepts", () => {
+    const config = loadConfig({
+      PUBLIC_URL: "https://regwatch.example/",
+      REGWATCH_ORIGIN_MAP: '{"https://www.ecfr.gov":"http://127.0.0.1:9000"}',
+      REGWATCH_REQUIRE_SERVICES: "true",
+      REGWATCH_DEBUG: "1",
+      REGWATCH_LOG_LEVEL: "debug",
+      REGWATCH_HOST_INTERVAL_MS: "0",
+    });
+    expect(config).toMatchObject({
+      publicUrl: "https://regwatch.example/",
+      originMap: { "https://www.ecfr.gov": "http://127.0.0.1:9000" },
+      requireServices: true,
+      debug: true,
+      logLevel: "debug",
+      http: { hostIntervalMs: 0 },
+    });
+    expect(loadConfig({ REGWATCH_REQUIRE_SERVICES: "false", REGWATCH_DEBUG: "0" })).toMatchObject({
+      requireServices: false,
+      debug: false,
+    });
   });
 
   it("knows when an npm script started it", () => {

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 export function sha256Hex(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
+  return hash("sha256", data, "hex");
 }
 
 /**
@@ -25,13 +25,30 @@ const MAY_NEED_NFC_QUICK = /[^\u0000-\u02ff\u2010-\u20cf\u2190-\u2328]/;
 // A run of spaces that is not a single U+0020: the only ones the collapse changes.
 const SPACES_TO_COLLAPSE = /(?:[^\S ]|\u200b)[\s\u200b]*| [\s\u200b]+/g;
 
+// Any space other than U+0020, and U+200B.
+const ODD_SPACE = /[^\S ]|\u200b/;
+
+/**
+ * Whether the text has a space the collapse changes: an odd one, two in a row,
+ * one at either end. Split so that the regular expression is a plain character
+ * scan: alternatives anchored at both ends made it try five at every position.
+ */
+function needsCollapse(text: string): boolean {
+  const last = text.length - 1;
+  return (
+    last >= 0 &&
+    (text.charCodeAt(0) === 0x20 ||
+      text.charCodeAt(last) === 0x20 ||
+      text.includes("  ") ||
+      ODD_SPACE.test(text))
+  );
+}
+
 export function normalizeText(text: string): string {
   // Most text is already clean; testing is cheaper than rewriting.
   // JavaScript's \s already covers the no-break and typographic spaces; U+200B is added.
   // Replacing the runs that are not a single space with one gives what replacing every run does.
-  const collapsed = /[^\S ]|\s\s|^\s|\s$|\u200b/.test(text)
-    ? text.replace(SPACES_TO_COLLAPSE, " ").trim()
-    : text;
+  const collapsed = needsCollapse(text) ? text.replace(SPACES_TO_COLLAPSE, " ").trim() : text;
   // Spaces never match MAY_NEED_NFC: the quick test on the text decides as well as on the collapsed text.
   return MAY_NEED_NFC_QUICK.test(text) && MAY_NEED_NFC.test(collapsed)
     ? collapsed.normalize("NFC")

@@ -1,5 +1,5 @@
 import { SourceShapeChangedError } from "@regwatch/core/errors";
-import { SaxesParser } from "saxes";
+import { XmlScanner, XmlSyntaxError } from "./scan-xml.ts";
 
 export interface XmlHandlers {
   open(name: string, attrs: Record<string, string>): void;
@@ -16,10 +16,13 @@ export interface StreamXmlOptions {
 
 /**
  * Strict, non-validating XML as a stream of events, without building a tree
- * (large lists parse in little more than the tokenizer's time). Well-formedness
- * errors are fatal. Entity declarations are refused outright: no general
- * entities beyond XML's five and character references are ever expanded, so
- * "billion laughs" and external-entity tricks cannot do anything.
+ * (large lists parse in little more than the scanner's time; see
+ * ./scan-xml.ts). Well-formedness errors are fatal. Entity declarations are
+ * refused outright: no general entities beyond XML's five and character
+ * references are ever expanded, so "billion laughs" and external-entity
+ * tricks cannot do anything. Names come as written (no namespace
+ * processing); text comes only from inside the root element, possibly split
+ * into several calls.
  *
  * The text may come whole or in slices (`decodeChunks`); a step is yielded
  * after each slice, so that a caller can let other work run in between
@@ -32,50 +35,42 @@ export function* streamXmlSteps(
 ): Generator<void, void> {
   const maxDepth = options.maxDepth ?? 256;
   const where = options.fileName ? `${options.fileName}: ` : "";
-  const parser = new SaxesParser({ position: true });
   let depth = 0;
-  let seenRoot = false;
-  let failure: Error | undefined;
-
-  parser.on("doctype", (doctype) => {
-    if (/<!ENTITY/i.test(doctype)) {
-      throw new SourceShapeChangedError(`${where}document declares XML entities; refusing to expand them`);
-    }
+  const scanner = new XmlScanner({
+    open(name, attrs) {
+      if (++depth > maxDepth)
+        throw new SourceShapeChangedError(`${where}elements nested deeper than ${maxDepth}`);
+      handlers.open(name, attrs);
+    },
+    close(name) {
+      depth--;
+      handlers.close(name);
+    },
+    text: (t) => handlers.text(t),
+    doctype(raw) {
+      if (/<!ENTITY/i.test(raw)) {
+        throw new SourceShapeChangedError(`${where}document declares XML entities; refusing to expand them`);
+      }
+    },
   });
-  // After the first well-formedness error saxes carries on; its later events mean nothing.
-  parser.on("opentag", (tag) => {
-    if (failure) return;
-    seenRoot = true;
-    if (++depth > maxDepth)
-      throw new SourceShapeChangedError(`${where}elements nested deeper than ${maxDepth}`);
-    handlers.open(tag.name, tag.attributes as Record<string, string>);
-  });
-  parser.on("closetag", (tag) => {
-    if (failure) return;
-    depth--;
-    handlers.close(tag.name);
-  });
-  parser.on("text", (t) => {
-    if (depth > 0 && !failure) handlers.text(t);
-  });
-  parser.on("cdata", (t) => {
-    if (depth > 0 && !failure) handlers.text(t);
-  });
-  parser.on("error", (err) => {
-    failure ??= err;
-  });
-  // Well-formedness errors arrive through the "error" event; anything thrown
-  // is a handler's own error and goes up unchanged.
+  // Only the scanner's own errors are malformed XML; a handler's error goes up unchanged.
+  const malformed = (err: unknown) =>
+    err instanceof XmlSyntaxError
+      ? new SourceShapeChangedError(`${where}malformed XML: ${err.message}`)
+      : err;
   let first = true;
   for (const chunk of typeof input === "string" ? [input] : input) {
-    parser.write(first && chunk.charCodeAt(0) === 0xfeff ? chunk.slice(1) : chunk);
+    try {
+      scanner.write(first && chunk.charCodeAt(0) === 0xfeff ? chunk.slice(1) : chunk);
+    } catch (err) {
+      throw malformed(err);
+    }
     first = false;
-    if (failure) break;
     yield;
   }
-  if (!failure) parser.close();
-  if (failure) {
-    throw new SourceShapeChangedError(`${where}malformed XML: ${failure.message.replace(/^undefined:/, "")}`);
+  try {
+    scanner.end();
+  } catch (err) {
+    throw malformed(err);
   }
-  if (!seenRoot) throw new SourceShapeChangedError(`${where}no root element`);
 }

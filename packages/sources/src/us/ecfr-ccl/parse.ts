@@ -160,7 +160,17 @@ const LISTED = `${LIST_STEP}${NOT_ARTICLE}${DESIGNATOR}(?![0-9A-Za-z])`;
 // "paragraph c.1 of this ECCN", "paragraphs a and b"; not "paragraph .a of ECCN 3A001" (another
 // ECCN's) nor "Note 2 paragraph b", "paragraph a.1 of this Note" (a note's own list).
 const PARAGRAPH_WORDS = new RegExp(
-  String.raw`(?<!\bsee(?: also)? )(?<!\bNote(?: [0-9.a-z]+)? )\bparagraphs?\s+\.?(${DESIGNATOR}(?![0-9A-Za-z])(?:${LISTED})*)(\s+(?:of|in|to)\s+(?:(?:ECCN\s+)?([0-9][A-E][0-9]{3})\b|(?:this\s+|the\s+)?(?:Technical\s+)?(Note|N\.B\.)))?`,
+  // The word first, the look-behinds after it: a pattern that starts with a
+  // look-behind runs it at every position of the text.
+  String.raw`\bparagraphs?(?<!\bsee(?: also)? paragraphs?)(?<!\bNote(?: [0-9.a-z]+)? paragraphs?)\s+\.?(${DESIGNATOR}(?![0-9A-Za-z])(?:${LISTED})*)(\s+(?:of|in|to)\s+(?:(?:ECCN\s+)?([0-9][A-E][0-9]{3})\b|(?:this\s+|the\s+)?(?:Technical\s+)?(Note|N\.B\.)))?`,
+  "g",
+);
+
+const LIST_SEPARATOR = new RegExp(LIST_STEP);
+// An ECCN with the paragraphs named after it ("3B001.c.1", "3B001.a.1 to a.3"). One pattern for
+// every ECCN: compiling one per ECCN cost more than all the matching.
+const ECCN_NAMED = new RegExp(
+  String.raw`([0-9][A-E][0-9]{3})(?<![0-9A-Za-z.][0-9A-E]{5})(?<!\bsee(?: also)? [0-9A-E]{5})(?![0-9A-Za-z])((?:\.[0-9a-z]{1,3}(?![0-9A-Za-z]))*)((?:${LISTED})*)`,
   "g",
 );
 
@@ -182,22 +192,21 @@ function wellFormed(designator: string): string {
 export function namedDesignators(eccn: string, text: string, has: (designator: string) => boolean) {
   const named = new Set<string>();
   let wholeEntry = false;
+  // Most prose names neither its ECCN nor a paragraph: no regex work for it.
+  if (!text.includes(eccn) && !text.includes("paragraph")) return { designators: [], wholeEntry };
   const list = (found: string) => {
-    for (const part of found.split(new RegExp(LIST_STEP))) {
+    for (const part of found.split(LIST_SEPARATOR)) {
       const d = wellFormed(part.replace(/^\./, ""));
       if (d && has(d)) named.add(d);
     }
   };
-  const own = new RegExp(
-    String.raw`(?<![0-9A-Za-z.])(?<!\bsee(?: also)? )${eccn}(?![0-9A-Za-z])((?:\.[0-9a-z]{1,3}(?![0-9A-Za-z]))*)((?:${LISTED})*)`,
-    "g",
-  );
-  for (const m of text.matchAll(own)) {
-    if (!m[1]) {
+  for (const m of text.matchAll(ECCN_NAMED)) {
+    if (m[1] !== eccn) continue;
+    if (!m[2]) {
       wholeEntry = true;
       continue;
     }
-    list(`${m[1].slice(1)}${m[2] ?? ""}`);
+    list(`${m[2].slice(1)}${m[3] ?? ""}`);
   }
   for (const m of text.matchAll(PARAGRAPH_WORDS)) {
     if ((m[3] && m[3] !== eccn) || m[4]) continue;
