@@ -1,8 +1,8 @@
 import type { Config } from "@regwatch/config";
 import type { Logger } from "@regwatch/core/http";
+import type { Runtime } from "@regwatch/runtime/runtime";
 import type { ForwardedResult } from "./control.ts";
 import type { Io } from "./io.ts";
-import type { Runtime } from "./runtime.ts";
 
 export interface CommandEnv {
   io: Io;

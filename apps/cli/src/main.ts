@@ -1,19 +1,29 @@
 import type { Config } from "@regwatch/config";
+import { createLogger } from "@regwatch/runtime/logger";
+import type { Runtime } from "@regwatch/runtime/runtime";
 import type { Command, CommandEnv } from "./command.ts";
 import { type ForwardedResult, forwardCommand, readControlInfo } from "./control.ts";
 import { asUsageError, type Io, processIo } from "./io.ts";
-import { lazyLogger } from "./logger.ts";
-import type { Runtime } from "./runtime.ts";
+
+// Commands that run until stopped: they log at info and are never handed to a running service.
+const SERVICES = new Set(["start", "worker"]);
 
 // Only the table is loaded up front: a command's module, and with it the
 // database, the pipeline or the server, is imported when that command runs.
 export const COMMANDS: readonly Command[] = [
   {
     name: "start",
-    summary: "run the service: health endpoint on PORT, every source once (the scheduler comes later)",
-    usage: "regwatch start [--no-run]",
+    summary: "run the service: HTTP on PORT (health, metrics, source health), every source on its schedule",
+    usage: "regwatch start [--no-run] [--no-worker]",
     db: true,
     load: () => import("./commands/start.ts"),
+  },
+  {
+    name: "worker",
+    summary: "take jobs from Redis (REDIS_URL) until stopped: more workers on more hosts",
+    usage: "regwatch worker [--queues sources,maintenance]",
+    db: true,
+    load: () => import("./commands/worker.ts"),
   },
   {
     name: "migrate",
@@ -113,10 +123,13 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
     io.err(`regwatch: ${reason(err)}\n`);
     return 1;
   }
-  const log = lazyLogger(io, config.logLevel ?? (command.name === "start" ? "info" : "warn"));
+  const log = createLogger(
+    (line) => io.err(line),
+    config.logLevel ?? (SERVICES.has(command.name) ? "info" : "warn"),
+  );
 
   // While `regwatch start` owns the embedded database, hand it the command.
-  if (!shared && command.db && command.name !== "start" && !config.databaseUrl) {
+  if (!shared && command.db && !SERVICES.has(command.name) && !config.databaseUrl) {
     const control = await readControlInfo(config.dataDir);
     if (control) {
       try {
@@ -139,7 +152,7 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
     async runtime() {
       if (shared) return shared;
       if (!owned) {
-        const { createRuntime, openConfiguredDatabase } = await import("./runtime.ts");
+        const { createRuntime, openConfiguredDatabase } = await import("@regwatch/runtime/runtime");
         const database = await openConfiguredDatabase(config);
         owned = await createRuntime(config, database, log);
       }
@@ -160,7 +173,12 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
       };
       const runtime = await env.runtime();
       const [forwardedName] = forwardedArgv;
-      if (forwardedName === "start") return { code: 1, stdout, stderr: "regwatch: already running\n" };
+      if (SERVICES.has(forwardedName ?? ""))
+        return {
+          code: 1,
+          stdout,
+          stderr: `regwatch: already running; ${forwardedName} is a service of its own\n`,
+        };
       const code = await execute(forwardedArgv, captured, runtime);
       return { code, stdout, stderr };
     },

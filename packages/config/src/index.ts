@@ -57,6 +57,31 @@ function originMap(raw: string): Record<string, string> {
 
 const text = (raw: string) => raw;
 
+/** Every variable regwatch reads: `loadConfig` can read no other (infra/ is checked against this list). */
+export const ENVIRONMENT_VARIABLES = [
+  "DATABASE_URL",
+  "REDIS_URL",
+  "SMTP_URL",
+  "PUBLIC_URL",
+  "SECRET_KEY",
+  "PORT",
+  "HOST",
+  "CHROMIUM_PATH",
+  "REGWATCH_DATA_DIR",
+  "REGWATCH_ORIGIN_MAP",
+  "REGWATCH_REQUIRE_SERVICES",
+  "REGWATCH_LOG_LEVEL",
+  "REGWATCH_DEBUG",
+  "REGWATCH_HTTP_TIMEOUT_MS",
+  "REGWATCH_MAX_RESPONSE_BYTES",
+  "REGWATCH_HOST_INTERVAL_MS",
+  "REGWATCH_WORKER_CONCURRENCY",
+  "REGWATCH_JOB_LOCK_MS",
+  "REGWATCH_STALE_AFTER_RUNS",
+  "npm_lifecycle_event",
+] as const;
+export type EnvironmentVariable = (typeof ENVIRONMENT_VARIABLES)[number];
+
 export interface Config {
   databaseUrl: string | null;
   redisUrl: string | null;
@@ -76,6 +101,7 @@ export interface Config {
   /** Started by an npm script (`npm start`, `npx`): the service stops when its npm parent ends. */
   startedByNpm: boolean;
   http: { timeoutMs: number; maxResponseBytes: number; hostIntervalMs: number; userAgent: string };
+  jobs: { concurrency: number; lockMs: number; staleAfterRuns: number };
 }
 
 export const USER_AGENT =
@@ -85,9 +111,9 @@ export const USER_AGENT =
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty means unset, for every variable: container env files list them all
   // and leave the unused ones as `PORT=`.
-  function read<T>(name: string, parse: (raw: string) => T): T | undefined;
-  function read<T>(name: string, parse: (raw: string) => T, fallback: T): T;
-  function read<T>(name: string, parse: (raw: string) => T, fallback?: T): T | undefined {
+  function read<T>(name: EnvironmentVariable, parse: (raw: string) => T): T | undefined;
+  function read<T>(name: EnvironmentVariable, parse: (raw: string) => T, fallback: T): T;
+  function read<T>(name: EnvironmentVariable, parse: (raw: string) => T, fallback?: T): T | undefined {
     const raw = env[name];
     if (raw === undefined || raw === "") return fallback;
     try {
@@ -121,6 +147,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     REGWATCH_MAX_RESPONSE_BYTES: read("REGWATCH_MAX_RESPONSE_BYTES", integer(1), 64 * 1024 * 1024),
     // Politeness: at most one request per host per this many milliseconds.
     REGWATCH_HOST_INTERVAL_MS: read("REGWATCH_HOST_INTERVAL_MS", integer(0), 1000),
+    REGWATCH_WORKER_CONCURRENCY: read("REGWATCH_WORKER_CONCURRENCY", integer(1, 64), 1),
+    // How long a job's lock lasts without renewal: a worker that dies is noticed
+    // after this long, and its job handed to another. A live worker renews it.
+    REGWATCH_JOB_LOCK_MS: read("REGWATCH_JOB_LOCK_MS", integer(1000), 120_000),
+    // A source is stale when this many of its scheduled runs passed without a success.
+    REGWATCH_STALE_AFTER_RUNS: read("REGWATCH_STALE_AFTER_RUNS", integer(1, 1000), 3),
     // Set by npm for the scripts it runs: the service then also stops when npm goes away.
     npm_lifecycle_event: read("npm_lifecycle_event", text),
   };
@@ -144,6 +176,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxResponseBytes: e.REGWATCH_MAX_RESPONSE_BYTES,
       hostIntervalMs: e.REGWATCH_HOST_INTERVAL_MS,
       userAgent: USER_AGENT,
+    },
+    jobs: {
+      concurrency: e.REGWATCH_WORKER_CONCURRENCY,
+      lockMs: e.REGWATCH_JOB_LOCK_MS,
+      staleAfterRuns: e.REGWATCH_STALE_AFTER_RUNS,
     },
   };
 }

@@ -21,6 +21,9 @@ describe("loadConfig", () => {
       REGWATCH_HTTP_TIMEOUT_MS: "",
       REGWATCH_MAX_RESPONSE_BYTES: "",
       REGWATCH_HOST_INTERVAL_MS: "",
+      REGWATCH_WORKER_CONCURRENCY: "",
+      REGWATCH_JOB_LOCK_MS: "",
+      REGWATCH_STALE_AFTER_RUNS: "",
     });
     expect(config).toEqual(loadConfig({}));
     expect(config).toMatchObject({
@@ -36,6 +39,7 @@ describe("loadConfig", () => {
       originMap: {},
       logLevel: null,
       http: { timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024, hostIntervalMs: 1000 },
+      jobs: { concurrency: 1, lockMs: 120_000, staleAfterRuns: 3 },
     });
   });
 

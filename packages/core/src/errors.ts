@@ -41,3 +41,61 @@ export class UsageError extends Error {
 export class AbortedError extends Error {
   override name = "AbortedError";
 }
+
+/** A source's health as operators see it. stale: what regwatch holds may be out of date (an older version served, or no success for several scheduled runs). */
+export type Health = "healthy" | "unreachable" | "stale" | "quarantined" | "broken" | "unknown";
+
+/** What went wrong, in the words source health and metrics use. */
+export type ErrorKind =
+  | "unreachable"
+  | "rate-limited"
+  | "shape-changed"
+  | "expectation-failed"
+  | "too-large"
+  | "unexpected";
+
+/**
+ * What a runner does after a failure: try again with exponential backoff
+ * (spending an attempt), try again after a delay without spending one (the
+ * publisher asked us to slow down; `ms` null: the runner's default), or
+ * never (the document must be looked at first).
+ */
+export type RetryPolicy = { kind: "backoff" } | { kind: "delay"; ms: number | null } | { kind: "never" };
+
+export interface Failure {
+  kind: ErrorKind;
+  health: Health;
+  retry: RetryPolicy;
+  reason: string;
+}
+
+/**
+ * The one place that decides what a failure means: the health it leaves the
+ * source in and how it is retried. Every failure recorded against a source
+ * is classified here.
+ */
+export function classifyError(err: unknown): Failure {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof RateLimitedError)
+    return {
+      kind: "rate-limited",
+      health: "unreachable",
+      retry: { kind: "delay", ms: err.retryAfterMs },
+      reason: message,
+    };
+  if (err instanceof SourceUnavailableError)
+    return { kind: "unreachable", health: "unreachable", retry: { kind: "backoff" }, reason: message };
+  if (err instanceof SourceShapeChangedError)
+    return { kind: "shape-changed", health: "broken", retry: { kind: "never" }, reason: message };
+  if (err instanceof ExpectationFailedError)
+    return { kind: "expectation-failed", health: "quarantined", retry: { kind: "never" }, reason: message };
+  if (err instanceof ResponseTooLargeError)
+    return { kind: "too-large", health: "broken", retry: { kind: "never" }, reason: message };
+  // A bug, or the database gone for a moment: worth another attempt, and an operator's look.
+  return {
+    kind: "unexpected",
+    health: "broken",
+    retry: { kind: "backoff" },
+    reason: `unexpected: ${message}`,
+  };
+}

@@ -17,12 +17,35 @@ export interface ValidatorStore {
   get(url: string): Promise<Validators | null>;
 }
 
+/** Hands out turns at a host, `intervalMs` apart: the wait in ms before the turn it reserves. */
+export interface HostSlots {
+  reserve(host: string, intervalMs: number): Promise<number>;
+}
+
+/** Turns kept in this process. */
+export function localHostSlots(now: () => number = Date.now): HostSlots {
+  const nextSlot = new Map<string, number>();
+  return {
+    async reserve(host, intervalMs) {
+      const at = now();
+      const slot = Math.max(at, nextSlot.get(host) ?? 0);
+      nextSlot.set(host, slot + intervalMs);
+      return slot - at;
+    },
+  };
+}
+
 export interface HttpClientOptions {
   userAgent: string;
   timeoutMs: number;
   maxBytes: number;
   /** Minimum gap between two requests to the same host, in ms. */
   hostIntervalMs: number;
+  /**
+   * Where the turns at each host are kept: in this process by default, in
+   * Redis when many workers on many hosts share the politeness interval.
+   */
+  hostSlots?: HostSlots;
   /** `{"https://www.ecfr.gov": "http://127.0.0.1:4010"}`: sources keep their official URLs, tests and demos answer. */
   originMap?: Record<string, string>;
   validators?: ValidatorStore;
@@ -140,7 +163,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const attempts = options.attempts ?? 4;
   const backoffMs = options.backoffMs ?? 500;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
-  const nextSlot = new Map<string, number>();
+  const hostSlots = options.hostSlots ?? localHostSlots();
   const { signal } = options;
 
   const abandoned = (url: string) => new AbortedError(`${shortUrl(url)}: abandoned, the service is stopping`);
@@ -173,10 +196,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   async function politeTurn(host: string, url: string) {
     if (options.hostIntervalMs <= 0) return;
-    const at = Date.now();
-    const slot = Math.max(at, nextSlot.get(host) ?? 0);
-    nextSlot.set(host, slot + options.hostIntervalMs);
-    if (slot > at) await pause(slot - at, url);
+    const wait = await hostSlots.reserve(host, options.hostIntervalMs);
+    if (wait > 0) await pause(wait, url);
   }
 
   async function once(url: string, target: string, headers: Record<string, string>, maxBytes: number) {

@@ -1,5 +1,6 @@
 // What the steps of processing one body share: its outcome, its options, and
 // how its snapshot rows are filled in.
+import type { Failure } from "@regwatch/core/errors";
 import type { HttpResponse } from "@regwatch/core/http";
 import type { ChangeOrigin, ChangeRecord, Snapshot } from "@regwatch/core/schemas";
 import type { snapshotsTable } from "@regwatch/db/schema";
@@ -18,6 +19,8 @@ export interface ArtifactOutcome {
   versionDate?: string | null;
   /** The accepted version date it was compared with. */
   acceptedVersionDate?: string | null;
+  /** For failed and quarantined: what it means (`classifyError`). */
+  failure?: Failure;
 }
 
 export interface ProcessOptions {

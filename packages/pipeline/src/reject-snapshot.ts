@@ -1,9 +1,9 @@
 // The ways a body is not accepted: unreadable, stale, outside expectations;
 // and the stale copies of feed documents that are left out of one.
-import { SourceShapeChangedError } from "@regwatch/core/errors";
+import { classifyError, ExpectationFailedError, SourceShapeChangedError } from "@regwatch/core/errors";
 import type { ChangeOrigin, Snapshot } from "@regwatch/core/schemas";
 import { type EntryRow, pastHashes } from "@regwatch/db/queries/snapshots";
-import { recordHealth } from "@regwatch/db/queries/sources";
+import { recordFailure, recordStaleVersion } from "@regwatch/db/queries/sources";
 import { documentHash } from "@regwatch/diff/entry-hash";
 import { type ArtifactOutcome, type BodyInHand, itemCount, snapshotRow } from "./body-in-hand.ts";
 import { recordRejected } from "./store-snapshot.ts";
@@ -21,10 +21,17 @@ export async function quarantineUnreadable(body: BodyInHand, error: Error): Prom
       origin: options.origin ?? "regulatory",
     }),
   );
-  await recordHealth(deps.db, source.id, { health: "broken", reason, at: options.runAt, success: false });
+  // The same bytes read by the same parser fail the same way: retrying cannot help, whatever was thrown.
+  const failure = {
+    ...classifyError(error),
+    health: "broken" as const,
+    retry: { kind: "never" as const },
+    reason,
+  };
+  await recordFailure(deps.db, source.id, { at: options.runAt, failure });
   deps.log.warn({ sourceId: source.id, sha256: response.sha256 }, reason);
   if (!(error instanceof SourceShapeChangedError)) deps.log.error({ err: error }, "unexpected parser error");
-  return { status: "failed", snapshotId: row.id, records: [], origin: null, reason };
+  return { status: "failed", snapshotId: row.id, records: [], origin: null, reason, failure };
 }
 
 /** A body older than the accepted version: refused (ingest), or recorded as stale and reported. Null when not older. */
@@ -60,7 +67,7 @@ export async function judgeVersion(
   );
   // Not a failure of the source (it answered), but an operator should know
   // the mirror lags; the run's cursor does not move, so it is asked again.
-  await recordHealth(deps.db, source.id, { health: "stale", reason, at: options.runAt });
+  await recordStaleVersion(deps.db, source.id, { at: options.runAt, reason });
   deps.log.warn({ sourceId: source.id, sha256: response.sha256 }, reason);
   return { ...stale, snapshotId: row.id, reason };
 }
@@ -85,14 +92,10 @@ export async function quarantine(
       warnings: snapshot.warnings,
     }),
   );
-  await recordHealth(deps.db, source.id, {
-    health: "quarantined",
-    reason,
-    at: options.runAt,
-    success: false,
-  });
+  const failure = classifyError(new ExpectationFailedError(reason));
+  await recordFailure(deps.db, source.id, { at: options.runAt, failure });
   deps.log.warn({ sourceId: source.id, sha256: response.sha256 }, `snapshot quarantined: ${reason}`);
-  return { status: "quarantined", snapshotId: row.id, records: [], origin, reason, versionDate };
+  return { status: "quarantined", snapshotId: row.id, records: [], origin, reason, versionDate, failure };
 }
 
 /**

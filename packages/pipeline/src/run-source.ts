@@ -1,19 +1,14 @@
 import { randomUUID } from "node:crypto";
-import {
-  AbortedError,
-  RateLimitedError,
-  ResponseTooLargeError,
-  SourceShapeChangedError,
-  SourceUnavailableError,
-} from "@regwatch/core/errors";
+import { AbortedError, classifyError, type Failure, SourceUnavailableError } from "@regwatch/core/errors";
 import type { HttpResponse } from "@regwatch/core/http";
 import type { ChangeOrigin, ChangeRecord } from "@regwatch/core/schemas";
 import {
   ensureSource,
   getSource,
   type Health,
+  recordFailure,
   recordFetchAttempt,
-  recordHealth,
+  recordSuccess,
 } from "@regwatch/db/queries/sources";
 import type { SourceContext, SourceDefinition } from "@regwatch/sources/define-source";
 import type { PipelineDeps } from "./deps.ts";
@@ -34,16 +29,8 @@ export interface RunOutcome {
   /** For stale: the version date served and the accepted one. */
   versionDate?: string | null;
   acceptedVersionDate?: string | null;
-}
-
-/** Where each error class leaves the source: the one place that maps errors to health. */
-export function healthForError(err: unknown): { health: Health; reason: string } {
-  const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof SourceUnavailableError || err instanceof RateLimitedError)
-    return { health: "unreachable", reason: message };
-  if (err instanceof SourceShapeChangedError || err instanceof ResponseTooLargeError)
-    return { health: "broken", reason: message };
-  return { health: "broken", reason: `unexpected: ${message}` };
+  /** For failed and quarantined: what went wrong and how a runner retries it (`classifyError`). */
+  failure: Failure | null;
 }
 
 function summarize(
@@ -66,12 +53,36 @@ function summarize(
   return {
     sourceId,
     status,
-    health: failed ? "broken" : quarantined ? "quarantined" : stale ? "stale" : health,
+    health: failed
+      ? (failed.failure?.health ?? "broken")
+      : quarantined
+        ? "quarantined"
+        : stale
+          ? "stale"
+          : health,
     records,
     artifacts,
     reason: failed?.reason ?? quarantined?.reason ?? stale?.reason ?? null,
     versionDate: stale?.versionDate ?? null,
     acceptedVersionDate: stale?.acceptedVersionDate ?? null,
+    failure: failed?.failure ?? quarantined?.failure ?? null,
+  };
+}
+
+function failedRun(
+  sourceId: string,
+  failure: Failure,
+  records: ChangeRecord[],
+  artifacts: number,
+): RunOutcome {
+  return {
+    sourceId,
+    status: "failed",
+    health: failure.health,
+    records,
+    artifacts,
+    reason: failure.reason,
+    failure,
   };
 }
 
@@ -84,6 +95,7 @@ function stopped(sourceId: string): RunOutcome {
     records: [],
     artifacts: 0,
     reason: "the service is stopping",
+    failure: null,
   };
 }
 
@@ -94,7 +106,7 @@ function onRunClock<T extends { response: HttpResponse }>(artifacts: readonly T[
 
 /** A run got through: the source is healthy, and its cursor moves on. */
 function markHealthy(deps: PipelineDeps, source: SourceDefinition, at: Date, state: Record<string, unknown>) {
-  return recordHealth(deps.db, source.id, { health: "healthy", reason: null, at, success: true, state });
+  return recordSuccess(deps.db, source.id, { at, state });
 }
 
 async function runArtifacts(
@@ -147,16 +159,16 @@ export async function runSource(
       fetched = await source.fetch(ctx);
     } catch (err) {
       if (err instanceof AbortedError) return stopped(source.id);
-      const { health, reason } = healthForError(err);
+      const failure = classifyError(err);
       await recordFetchAttempt(db, {
         sourceId: source.id,
         startedAt: options.runAt,
         outcome: "error",
-        error: reason,
+        error: failure.reason,
       });
-      await recordHealth(db, source.id, { health, reason, at: options.runAt, success: false });
-      deps.log.warn({ sourceId: source.id }, `fetch failed: ${reason}`);
-      return { sourceId: source.id, status: "failed", health, records: [], artifacts: 0, reason };
+      await recordFailure(db, source.id, { at: options.runAt, failure });
+      deps.log.warn({ sourceId: source.id, kind: failure.kind }, `fetch failed: ${failure.reason}`);
+      return failedRun(source.id, failure, [], 0);
     }
     if (!fetched.artifacts.length) {
       await recordFetchAttempt(db, {
@@ -172,6 +184,7 @@ export async function runSource(
         records: [],
         artifacts: 0,
         reason: null,
+        failure: null,
       };
     }
     // Taken out of the fetch result: each body is freed once processed.
@@ -268,16 +281,14 @@ export async function backfillSource(
     }
   } catch (err) {
     if (err instanceof AbortedError) return stopped(source.id);
-    const { health, reason } = healthForError(err);
-    await recordHealth(db, source.id, { health, reason, at: options.runAt, success: false });
-    return {
-      sourceId: source.id,
-      status: "failed",
-      health,
-      records: outcomes.flatMap((o) => o.records),
-      artifacts: count,
-      reason,
-    };
+    const failure = classifyError(err);
+    await recordFailure(db, source.id, { at: options.runAt, failure });
+    return failedRun(
+      source.id,
+      failure,
+      outcomes.flatMap((o) => o.records),
+      count,
+    );
   }
   return summarize(source.id, outcomes, count, "healthy");
 }

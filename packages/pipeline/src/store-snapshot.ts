@@ -11,7 +11,7 @@ import {
   type NewEntry,
   type SnapshotRow,
 } from "@regwatch/db/queries/snapshots";
-import { recordHealth } from "@regwatch/db/queries/sources";
+import { recordSuccess } from "@regwatch/db/queries/sources";
 import type { snapshotsTable } from "@regwatch/db/schema";
 import type { SourceDefinition } from "@regwatch/sources/define-source";
 
@@ -91,13 +91,7 @@ export async function storeAccepted(tx: Db, a: AcceptedSnapshot) {
   else if (a.instrument)
     eventId = (await upsertEvent(tx, { jurisdiction: a.source.jurisdiction, ...a.instrument })).id;
   const inserted = await insertChanges(tx, a.records, { snapshotId: row.id, eventId });
-  await recordHealth(tx, a.source.id, {
-    health: "healthy",
-    reason: null,
-    at: a.runAt,
-    success: true,
-    changed: inserted > 0,
-  });
+  await recordSuccess(tx, a.source.id, { at: a.runAt, changed: inserted > 0 });
   await rememberValidators(tx, a.response, a.runAt);
   return row;
 }

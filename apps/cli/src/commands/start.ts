@@ -1,14 +1,10 @@
-import type { Server } from "node:http";
 import { parseArgs } from "node:util";
-import type { Logger } from "@regwatch/core/http";
-import { runSource } from "@regwatch/pipeline/run-source";
-import { createAppServer } from "@regwatch/server/app";
+import type { QueueName } from "@regwatch/runtime/jobs";
+import type { Service } from "@regwatch/runtime/service";
 import { SOURCES } from "@regwatch/sources/registry";
-import type { CommandRun } from "../command.ts";
+import type { CommandEnv, CommandRun } from "../command.ts";
 import { serveControl } from "../control.ts";
 import { expectPositionals, type Io } from "../io.ts";
-import type { Runtime } from "../runtime.ts";
-import { describeOutcome } from "./run.ts";
 
 // What a shell reports for a process that a signal ended: 128 + the signal's number.
 const SIGNAL_EXIT_CODE = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -84,88 +80,63 @@ function listenForStop(io: Io, startedByNpm: boolean): StopRequest {
   };
 }
 
-/** Why `listen` failed, in the words the operator needs. */
-function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
-  if (err.code === "EADDRINUSE") return new Error(`port ${port} on ${host} is already in use`);
-  if (err.code === "EACCES") return new Error(`not allowed to listen on port ${port} on ${host}`);
-  if (err.code === "EADDRNOTAVAIL") return new Error(`cannot listen on ${host}: not an address of this host`);
-  return err;
-}
-
-async function listen(server: Server, host: string, port: number): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    const failed = (err: NodeJS.ErrnoException) => reject(listenError(err, host, port));
-    server.once("error", failed);
-    server.listen(port, host, () => {
-      server.off("error", failed);
-      resolve();
-    });
-  });
-  const address = server.address();
-  return typeof address === "object" && address ? address.port : port;
-}
-
-function closeServer(server: Server): Promise<void> {
-  if (!server.listening) return Promise.resolve();
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    // Idle keep-alive connections go at once; a request being answered gets a moment to finish.
-    server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 1000).unref();
-  });
-}
-
-async function runEverySource(runtime: Runtime, log: Logger, stopping: () => boolean): Promise<void> {
-  for (const source of SOURCES) {
-    if (stopping()) break;
-    const outcome = await runSource(runtime.deps, source, { runAt: new Date() });
-    log.info({ sourceId: source.id, status: outcome.status }, describeOutcome(outcome));
-  }
-}
-
 export const run: CommandRun = async (args, env) => {
   const { values, positionals } = parseArgs({
     args,
-    options: { "no-run": { type: "boolean" } },
+    options: { "no-run": { type: "boolean" }, "no-worker": { type: "boolean" } },
     allowPositionals: true,
   });
   expectPositionals(positionals, []);
+  return serve(env, { web: true, worker: !values["no-worker"], runNow: !values["no-run"] });
+};
+
+/**
+ * `start` (web, schedules, workers), `start --no-worker` (web and schedules)
+ * and `worker` (jobs only): one service in different mixes, until a signal.
+ */
+export async function serve(
+  env: CommandEnv,
+  mode: { web: boolean; worker: boolean; runNow: boolean; queues?: readonly QueueName[] },
+): Promise<number> {
   const { io, config, log } = env;
   // From the start, so that a signal during start-up stops the service as soon as it is up.
   const stop = listenForStop(io, config.startedByNpm);
-  let server: Server | undefined;
   let control: Awaited<ReturnType<typeof serveControl>> | null = null;
+  let service: Service | undefined;
   try {
     const runtime = await env.runtime();
-    const { database, deps } = runtime;
-    server = createAppServer({ database, sourceIds: SOURCES.map((s) => s.id), startedAt: new Date(), log });
-    const port = await listen(server, config.host, config.port);
-    if (database.kind === "pglite")
+    const { database } = runtime;
+    const { startService, QUEUES } = await import("@regwatch/runtime/service");
+    service = await startService({
+      runtime,
+      sources: SOURCES,
+      log,
+      web: mode.web,
+      queues: mode.worker ? (mode.queues ?? QUEUES) : [],
+      schedule: mode.web,
+    });
+    if (mode.web && database.kind === "pglite")
       control = await serveControl(config.dataDir, (argv, cwd) => env.forward(argv, cwd));
+    const where = service.port !== null ? `listening on http://${config.host}:${service.port}` : "worker";
+    const jobs = mode.worker
+      ? `jobs: ${(mode.queues ?? QUEUES).join(", ")} via ${service.runner.kind}`
+      : "no worker";
     io.err(
-      `regwatch listening on http://${config.host}:${port} (pid ${process.pid}; health: /health; database: ${database.kind} ${database.location})\n`,
+      `regwatch ${where} (pid ${process.pid}; ${jobs}; database: ${database.kind} ${database.location}${service.port !== null ? "; health: /health, metrics: /metrics" : ""})\n`,
     );
-
-    let stopping = false;
-    const runs = values["no-run"]
-      ? Promise.resolve()
-      : runEverySource(runtime, log, () => stopping).catch((err: Error) =>
-          log.error({ err }, "source run failed"),
-        );
+    // Every source once at start, as before the scheduler: a fresh install shows data at once.
+    if (mode.runNow && mode.worker) {
+      for (const source of SOURCES) await service.runner.enqueue("run-source", { sourceId: source.id });
+    }
     const why = await stop.requested;
-    stopping = true;
     io.err(`regwatch stopping: ${why}\n`);
-    // Fetches in flight end now; the unit of work in progress then finishes before the database closes.
-    runtime.stop();
-    await runs;
-    await deps.exclusive(async () => {});
     return 0;
   } catch (err) {
     stop.dispose();
     throw err;
   } finally {
     // The database and the browser are the runtime's: `execute` closes them when this returns.
-    if (server) await closeServer(server);
+    await service?.stop();
     await control?.close();
   }
-};
+}

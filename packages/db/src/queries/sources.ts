@@ -1,23 +1,27 @@
-import { eq, sql } from "drizzle-orm";
+import type { Failure, Health } from "@regwatch/core/errors";
+import { desc, eq, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Db } from "../open-database.ts";
-import { fetchAttemptsTable, sourcesTable } from "../schema/index.ts";
+import { fetchAttemptsTable, sourceHealthEventsTable, sourcesTable } from "../schema/index.ts";
 
 export type SourceRow = typeof sourcesTable.$inferSelect;
-/** stale: the source answered with an older version than the one accepted (a lagging mirror or CDN). */
-export type Health = "healthy" | "unreachable" | "stale" | "quarantined" | "broken" | "unknown";
+export type SourceHealthEvent = typeof sourceHealthEventsTable.$inferSelect;
+export type { Health };
 
 export async function ensureSource(
   db: Db,
-  source: { id: string; jurisdiction: string; kind: string; title: string },
+  source: { id: string; jurisdiction: string; kind: string; title: string; schedule?: string },
 ): Promise<void> {
+  const fields = {
+    jurisdiction: source.jurisdiction,
+    kind: source.kind,
+    title: source.title,
+    ...(source.schedule ? { schedule: source.schedule } : {}),
+  };
   await db
     .insert(sourcesTable)
-    .values({ id: source.id, jurisdiction: source.jurisdiction, kind: source.kind, title: source.title })
-    .onConflictDoUpdate({
-      target: sourcesTable.id,
-      set: { jurisdiction: source.jurisdiction, kind: source.kind, title: source.title },
-    });
+    .values({ id: source.id, ...fields })
+    .onConflictDoUpdate({ target: sourcesTable.id, set: fields });
 }
 
 /**
@@ -38,36 +42,93 @@ export async function listSourceRows(db: Db): Promise<SourceRow[]> {
   return db.select().from(sourcesTable).orderBy(sourcesTable.id);
 }
 
-export interface HealthUpdate {
-  health: Health;
-  reason: string | null;
-  at: Date;
-  /** A run that got through (new data or nothing new). */
-  success?: boolean;
-  changed?: boolean;
-  state?: Record<string, unknown>;
-}
-
 /** A timestamp column moved to `at` unless it already is later: a replay with an older clock never moves it back. */
 const latest = (column: AnyPgColumn, at: Date) => sql`greatest(${column}, ${at.toISOString()}::timestamptz)`;
 
-export async function recordHealth(db: Db, id: string, update: HealthUpdate): Promise<void> {
-  await db
-    .update(sourcesTable)
-    .set({
-      health: update.health,
-      healthReason: update.reason,
-      lastRunAt: latest(sourcesTable.lastRunAt, update.at),
-      ...(update.success
-        ? { lastSuccessAt: latest(sourcesTable.lastSuccessAt, update.at), consecutiveFailures: 0 }
-        : {}),
-      ...(update.success === false
-        ? { consecutiveFailures: sql`${sourcesTable.consecutiveFailures} + 1` }
-        : {}),
-      ...(update.changed ? { lastChangeAt: latest(sourcesTable.lastChangeAt, update.at) } : {}),
-      ...(update.state ? { state: update.state } : {}),
-    })
-    .where(eq(sourcesTable.id, id));
+/**
+ * Sets a source's health and, when it changes, stores the transition with its
+ * time and reason. Every write of source health comes through here.
+ */
+async function setHealth(
+  db: Db,
+  id: string,
+  health: Health,
+  reason: string | null,
+  at: Date,
+  set: Record<string, unknown>,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ health: sourcesTable.health })
+      .from(sourcesTable)
+      .where(eq(sourcesTable.id, id))
+      .for("update");
+    await tx
+      .update(sourcesTable)
+      .set({ health, healthReason: reason, ...set })
+      .where(eq(sourcesTable.id, id));
+    if (before && before.health !== health) {
+      await tx
+        .insert(sourceHealthEventsTable)
+        .values({ sourceId: id, at, fromHealth: before.health, toHealth: health, reason });
+    }
+  });
+}
+
+/** A run that got through (new data or nothing new): healthy, the cursor moved on. */
+export async function recordSuccess(
+  db: Db,
+  id: string,
+  run: { at: Date; changed?: boolean; state?: Record<string, unknown> },
+): Promise<void> {
+  await setHealth(db, id, "healthy", null, run.at, {
+    lastRunAt: latest(sourcesTable.lastRunAt, run.at),
+    lastSuccessAt: latest(sourcesTable.lastSuccessAt, run.at),
+    consecutiveFailures: 0,
+    ...(run.changed ? { lastChangeAt: latest(sourcesTable.lastChangeAt, run.at) } : {}),
+    ...(run.state ? { state: run.state } : {}),
+  });
+}
+
+/** A run that failed, as `classifyError` judged it: one more consecutive failure, the error kept. */
+export async function recordFailure(db: Db, id: string, run: { at: Date; failure: Failure }): Promise<void> {
+  const { failure } = run;
+  await setHealth(db, id, failure.health, failure.reason, run.at, {
+    lastRunAt: latest(sourcesTable.lastRunAt, run.at),
+    consecutiveFailures: sql`${sourcesTable.consecutiveFailures} + 1`,
+    lastErrorKind: failure.kind,
+    lastError: failure.reason,
+    lastErrorAt: latest(sourcesTable.lastErrorAt, run.at),
+  });
+}
+
+/**
+ * The source answered, but with a version older than the accepted one (a
+ * lagging mirror): not a failure, but what regwatch holds may be behind.
+ */
+export async function recordStaleVersion(
+  db: Db,
+  id: string,
+  run: { at: Date; reason: string },
+): Promise<void> {
+  await setHealth(db, id, "stale", run.reason, run.at, { lastRunAt: latest(sourcesTable.lastRunAt, run.at) });
+}
+
+/** No success for several scheduled runs (the health check): stale, unless it is already failing for a known reason. */
+export async function markOverdue(db: Db, id: string, check: { at: Date; reason: string }): Promise<boolean> {
+  const row = await getSource(db, id);
+  if (row?.health !== "healthy") return false;
+  await setHealth(db, id, "stale", check.reason, check.at, {});
+  return true;
+}
+
+export async function healthEvents(db: Db, id: string, limit = 50): Promise<SourceHealthEvent[]> {
+  return db
+    .select()
+    .from(sourceHealthEventsTable)
+    .where(eq(sourceHealthEventsTable.sourceId, id))
+    .orderBy(desc(sourceHealthEventsTable.at), desc(sourceHealthEventsTable.id))
+    .limit(limit);
 }
 
 export async function recordFetchAttempt(

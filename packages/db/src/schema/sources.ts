@@ -11,6 +11,15 @@ export const sourcesTable = pgTable("sources", {
   healthReason: text("health_reason"),
   state: jsonb("state").$type<Record<string, unknown>>().notNull().default({}),
   consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+  /** What went wrong last (unreachable, rate-limited, shape-changed, expectation-failed, too-large, unexpected), and when. */
+  lastErrorKind: text("last_error_kind"),
+  lastError: text("last_error"),
+  lastErrorAt: timestamp("last_error_at", { withTimezone: true }),
+  /** The cron expression (UTC) the source is polled on, as last registered. */
+  schedule: text("schedule"),
+  /** When the source was first registered: a source that never succeeded is stale counted from here. */
+  registeredAt: timestamp("registered_at", { withTimezone: true }).notNull().defaultNow(),
+  /** Last attempt, successful or not. */
   lastRunAt: timestamp("last_run_at", { withTimezone: true }),
   lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
   lastChangeAt: timestamp("last_change_at", { withTimezone: true }),
@@ -34,4 +43,20 @@ export const fetchAttemptsTable = pgTable(
     artifactSha256: text("artifact_sha256"),
   },
   (t) => [index("fetch_attempts_source_idx").on(t.sourceId, t.startedAt)],
+);
+
+/** Every change of a source's health, with its time and reason: what operators are told about. */
+export const sourceHealthEventsTable = pgTable(
+  "source_health_events",
+  {
+    id: serial("id").primaryKey(),
+    sourceId: text("source_id")
+      .notNull()
+      .references(() => sourcesTable.id),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+    fromHealth: text("from_health").notNull(),
+    toHealth: text("to_health").notNull(),
+    reason: text("reason"),
+  },
+  (t) => [index("source_health_events_source_idx").on(t.sourceId, t.at)],
 );

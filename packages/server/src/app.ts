@@ -3,18 +3,32 @@ import type { Duplex } from "node:stream";
 import type { Logger } from "@regwatch/core/http";
 import { createRouter, type Handler } from "./router.ts";
 import { type HealthDeps, healthRoute } from "./routes/health.ts";
+import { type MetricsDeps, metricsRoute } from "./routes/metrics.ts";
+import { type SourceInfo, sourcesRoute } from "./routes/sources.ts";
 
 export interface AppDeps extends HealthDeps {
   /** Where failed requests are reported. */
   log?: Logger;
+  /** Prometheus text for `/metrics`; no route without it. */
+  metrics?: MetricsDeps["metrics"];
+  /** The registered sources with their schedules, for `/api/sources`; no route without them. */
+  sources?: readonly SourceInfo[];
 }
 
 /**
- * The HTTP surface, built from its dependencies and separate from `listen`.
- * For now only health: the dashboard, API and feeds arrive with their issues.
+ * The HTTP surface, built from its dependencies and separate from `listen`:
+ * health, metrics and source health for now; the dashboard, API and feeds
+ * arrive with their issues.
  */
 export function createApp(deps: AppDeps): Handler {
-  return createRouter([healthRoute(deps)], deps.log);
+  return createRouter(
+    [
+      healthRoute(deps),
+      ...(deps.metrics ? [metricsRoute({ metrics: deps.metrics, log: deps.log })] : []),
+      ...(deps.sources ? [sourcesRoute({ database: deps.database, sources: deps.sources })] : []),
+    ],
+    deps.log,
+  );
 }
 
 const CLIENT_ERROR_STATUS: Record<string, string> = {

@@ -58,11 +58,18 @@ export async function createRuntime(
       import("@regwatch/pipeline/deps"),
     ]);
   const stopping = new AbortController();
+  // With Redis, the turns at each publisher are shared by every worker on every host.
+  const redis = config.redisUrl
+    ? new (await import("ioredis")).Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    : null;
+  redis?.on("error", (err) => log.debug({ err }, "redis (host turns)"));
+  const hostSlots = redis ? (await import("./host-slots.ts")).redisHostSlots(redis, log) : undefined;
   const http = createHttpClient({
     userAgent: config.http.userAgent,
     timeoutMs: config.http.timeoutMs,
     maxBytes: config.http.maxResponseBytes,
     hostIntervalMs: config.http.hostIntervalMs,
+    hostSlots,
     originMap: config.originMap,
     validators: { get: (url) => getValidators(database.db, url) },
     log,
@@ -92,6 +99,7 @@ export async function createRuntime(
     async close() {
       stopping.abort();
       await browser.close();
+      redis?.disconnect();
       await database.close();
     },
   };

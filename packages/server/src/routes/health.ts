@@ -7,6 +7,31 @@ export interface HealthDeps {
   /** Registered source ids, so sources that never ran still show. */
   sourceIds: readonly string[];
   startedAt: Date;
+  /**
+   * The rest of the process, each with whether it works and a word on it:
+   * the job runner (Redis, when there is one) and the scheduler.
+   */
+  components?: () => Promise<Record<string, { ok: boolean; detail: string }>>;
+}
+
+const COMPONENT_WAIT_MS = 1000;
+
+async function componentsOf(deps: HealthDeps) {
+  if (!deps.components) return {};
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Record<string, { ok: boolean; detail: string }>>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ runner: { ok: false, detail: "no answer within 1 s" } }),
+      COMPONENT_WAIT_MS,
+    );
+  });
+  try {
+    return await Promise.race([deps.components(), late]);
+  } catch (err) {
+    return { runner: { ok: false, detail: (err as Error).message } };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 // How long /health waits for the database. An embedded database answers
@@ -55,12 +80,16 @@ export function healthRoute(deps: HealthDeps): Route {
         } catch (err) {
           return sendJson(res, 503, { status: "error", error: (err as Error).message });
         }
+        const components = await componentsOf(deps);
+        const degraded = Object.values(components).some((c) => !c.ok);
         const busy = rows === null;
         const current: { rows: SourceRows; at: Date } | null = busy ? last : { rows: rows!, at: new Date() };
         const byId = new Map((current?.rows ?? []).map((r) => [r.id, r]));
         sendJson(res, 200, {
-          status: "ok",
+          // Degraded, not down: the web node still serves what it has while Redis or the scheduler is away.
+          status: degraded ? "degraded" : "ok",
           database: deps.database.kind,
+          ...(deps.components ? { components } : {}),
           startedAt: deps.startedAt.toISOString(),
           ...(busy ? { databaseBusy: true, sourcesAsOf: current?.at.toISOString() ?? null } : {}),
           sources: deps.sourceIds.map((id) => {

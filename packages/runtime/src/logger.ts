@@ -1,22 +1,21 @@
 import { createRequire } from "node:module";
 import type { Logger } from "@regwatch/core/http";
 import type pinoModule from "pino";
-import type { Io } from "./io.ts";
 
 const require = createRequire(import.meta.url);
 
 /**
- * A pino logger writing JSON lines to the command's stderr, made on first use:
- * pino costs ~35 ms to load, and `parse` and `diff` never log.
+ * A pino logger writing JSON lines through `write` (a command's stderr), made
+ * on first use: pino costs ~35 ms to load, and `parse` and `diff` never log.
  */
-export function lazyLogger(io: Io, level: string): Logger {
+export function createLogger(write: (line: string) => void, level: string): Logger {
   let logger: Logger | undefined;
   const get = () => {
     if (!logger) {
       const pino = require("pino") as typeof pinoModule;
       logger = pino(
         { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-        { write: (line: string) => io.err(line) },
+        { write },
       ) as unknown as Logger;
     }
     return logger;

@@ -1,0 +1,17 @@
+import { checkHealthJob } from "./check-health.ts";
+import type { JobDefinition, QueueName } from "./define-job.ts";
+import { runSourceJob } from "./run-source.ts";
+
+export type { JobContext, JobDefinition, JobResult, QueueName } from "./define-job.ts";
+
+/** Every job the runners know, by name. */
+export const JOBS = [runSourceJob, checkHealthJob] as const;
+export const QUEUES: readonly QueueName[] = ["sources", "maintenance"];
+
+// How often health is checked: often enough that a stale source shows within the hour.
+export const CHECK_HEALTH_SCHEDULE = "*/15 * * * *";
+
+// biome-ignore lint/suspicious/noExplicitAny: a runner hands each job the payload its own schema checked
+export function findJob(name: string): JobDefinition<any> | undefined {
+  return JOBS.find((job) => job.name === name);
+}

@@ -1,0 +1,32 @@
+import { runSource } from "@regwatch/pipeline/run-source";
+import { z } from "zod";
+import { defineJob } from "./define-job.ts";
+
+/**
+ * Fetches one source and runs what it returned through the pipeline. A
+ * failure is recorded against the source by the pipeline; the job only
+ * passes on how it is to be retried.
+ */
+export const runSourceJob = defineJob({
+  name: "run-source",
+  queue: "sources",
+  payload: z.object({ sourceId: z.string().min(1) }),
+  key: ({ sourceId }) => `run-source:${sourceId}`,
+  retry: { attempts: 4, backoffMs: 60_000 },
+  // The longest source: a browser page or a 60 MB list, with retries inside the HTTP client.
+  timeoutMs: 15 * 60_000,
+  async run(ctx, { sourceId }) {
+    const source = ctx.sources.find((s) => s.id === sourceId);
+    if (!source)
+      return { summary: `no source ${sourceId}: not registered in this version`, retry: { kind: "never" } };
+    const started = performance.now();
+    const outcome = await runSource(ctx.deps, source, { runAt: ctx.now() });
+    ctx.metrics.observeRun(outcome, (performance.now() - started) / 1000);
+    ctx.metrics.setSourceHealth(source.id, outcome.health === "unknown" ? "unknown" : outcome.health);
+    const summary = `${source.id}: ${outcome.status}${outcome.records.length ? `, ${outcome.records.length} change records` : ""}${outcome.reason ? ` (${outcome.reason})` : ""}`;
+    const data = { status: outcome.status, records: outcome.records.length, artifacts: outcome.artifacts };
+    // Stopping is nobody's failure: the same work again once a worker is back, no attempt spent.
+    if (outcome.status === "stopped") return { summary, data, retry: { kind: "delay", ms: 0 } };
+    return { summary, data, ...(outcome.failure ? { retry: outcome.failure.retry } : {}) };
+  },
+});

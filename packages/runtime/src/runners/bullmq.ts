@@ -1,0 +1,196 @@
+import type { Logger } from "@regwatch/core/http";
+import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { JOBS, type JobContext, type JobDefinition, QUEUES, type QueueName } from "../jobs/index.ts";
+import { withJitter } from "../schedule.ts";
+import {
+  QUEUE_STATES,
+  type ReconcileReport,
+  type Runner,
+  runWithTimeout,
+  type ScheduleSpec,
+} from "./runner.ts";
+
+const DAY_S = 86_400;
+// Finished jobs are kept for a look afterwards, bounded by age and count.
+const KEEP_COMPLETED = { age: 7 * DAY_S, count: 1000 };
+const KEEP_FAILED = { age: 30 * DAY_S, count: 5000 };
+
+// biome-ignore lint/suspicious/noExplicitAny: jobs of every payload
+function jobOptions(def: JobDefinition<any>) {
+  return {
+    attempts: def.retry.attempts,
+    backoff: { type: "exponential" as const, delay: def.retry.backoffMs },
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  };
+}
+
+/**
+ * BullMQ over Redis: one queue per kind of work, a job scheduler per source
+ * (reconciled at start-up, no duplicates after restarts: the scheduler id is
+ * the source id), workers on any number of hosts. The source's lock in the
+ * database keeps two runs of one version from storing twice; BullMQ's job
+ * lock hands a dead worker's job to another once `lockMs` passes.
+ */
+export function bullmqRunner(options: {
+  redisUrl: string;
+  ctx: JobContext;
+  log: Logger;
+  lockMs: number;
+  concurrency: number;
+  /** Key prefix in Redis: tests use their own. */
+  prefix?: string;
+  /** The jobs it knows (tests bring their own). */
+  // biome-ignore lint/suspicious/noExplicitAny: jobs of every payload
+  jobs?: readonly JobDefinition<any>[];
+}): Runner {
+  const { ctx, log, redisUrl } = options;
+  const jobs = options.jobs ?? JOBS;
+  const findJob = (name: string) => jobs.find((j) => j.name === name);
+  const prefix = options.prefix ?? "regwatch";
+  // Producers fail fast when Redis is away (a scrape, an enqueue); workers wait for it to come back.
+  const producer = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
+  producer.on("error", (err) => log.debug({ err }, "redis (queues)"));
+  const queues = new Map<QueueName, Queue>(
+    QUEUES.map((name) => [name, new Queue(name, { connection: producer, prefix })]),
+  );
+  const workers: Worker[] = [];
+  const workerConnections: Redis[] = [];
+
+  async function processJob(job: Job, token?: string) {
+    const def = findJob(job.name);
+    if (!def) throw new UnrecoverableError(`no job named ${job.name} in this version`);
+    const parsed = def.payload.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`bad payload for ${job.name}: ${parsed.error.message}`);
+    const result = await runWithTimeout(def, () => def.run(ctx, parsed.data as never));
+    const retry = result.retry;
+    if (retry?.kind === "backoff") throw new Error(result.summary);
+    if (retry?.kind === "delay") {
+      // Not an attempt: the publisher asked us to wait, or this worker is stopping.
+      await job.moveToDelayed(Date.now() + (retry.ms ?? def.retry.backoffMs), token);
+      throw new DelayedError();
+    }
+    log.info({ job: job.name, id: job.id }, result.summary);
+    return { summary: result.summary, ...result.data };
+  }
+
+  function observe(job: Job | undefined, outcome: "completed" | "failed" | "retried" | "delayed") {
+    if (!job?.processedOn) return;
+    const def = findJob(job.name);
+    if (!def) return;
+    const finished = job.finishedOn ?? Date.now();
+    const due = job.timestamp + (job.delay ?? 0);
+    ctx.metrics.observeJob({
+      queue: def.queue,
+      job: def.name,
+      outcome,
+      seconds: Math.max(0, finished - job.processedOn) / 1000,
+      latencySeconds: Math.max(0, job.processedOn - due) / 1000,
+    });
+  }
+
+  return {
+    kind: "bullmq",
+    async reconcile(specs: readonly ScheduleSpec[]) {
+      const report: ReconcileReport = { added: [], changed: [], removed: [], kept: [] };
+      for (const [name, queue] of queues) {
+        const wanted = specs.filter((s) => findJob(s.job)?.queue === name);
+        const existing = await queue.getJobSchedulers(0, -1);
+        for (const scheduler of existing) {
+          if (!wanted.some((s) => s.id === scheduler.key)) {
+            await queue.removeJobScheduler(scheduler.key);
+            report.removed.push(scheduler.key);
+          }
+        }
+        for (const spec of wanted) {
+          const def = findJob(spec.job)!;
+          const pattern = withJitter(spec.cron, spec.id);
+          const before = existing.find((s) => s.key === spec.id);
+          const same =
+            before?.pattern === pattern &&
+            before.tz === "UTC" &&
+            before.name === spec.job &&
+            JSON.stringify(before.template?.data ?? {}) === JSON.stringify(spec.payload);
+          if (same) {
+            report.kept.push(spec.id);
+            continue;
+          }
+          // Cron in UTC: without tz, BullMQ's cron-parser reads the host's local time.
+          await queue.upsertJobScheduler(
+            spec.id,
+            { pattern, tz: "UTC" },
+            { name: spec.job, data: spec.payload, opts: jobOptions(def) },
+          );
+          (before ? report.changed : report.added).push(spec.id);
+        }
+      }
+      return report;
+    },
+    async startWorkers(names) {
+      for (const name of names) {
+        const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+        connection.on("error", (err) => log.debug({ err }, "redis (worker)"));
+        workerConnections.push(connection);
+        const worker = new Worker(name, processJob, {
+          connection,
+          prefix,
+          concurrency: options.concurrency,
+          lockDuration: options.lockMs,
+          // A dead worker's job is looked for this often, and handed on once its lock has expired.
+          stalledInterval: Math.min(30_000, options.lockMs),
+          maxStalledCount: 2,
+        });
+        worker.on("completed", (job) => observe(job, "completed"));
+        worker.on("failed", (job, err) => {
+          if (err instanceof DelayedError) return observe(job, "delayed");
+          const willRetry =
+            job && job.attemptsMade < (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError);
+          observe(job, willRetry ? "retried" : "failed");
+          log.warn(
+            { job: job?.name, id: job?.id, attempt: job?.attemptsMade },
+            `${err.message}${willRetry ? "; retrying" : ""}`,
+          );
+        });
+        worker.on("error", (err) => log.warn({ err }, `worker ${name}`));
+        workers.push(worker);
+      }
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+    },
+    async enqueue(name, payload) {
+      const def = findJob(name);
+      if (!def) throw new Error(`no job named ${name}`);
+      const data = def.payload.parse(payload) as Record<string, unknown>;
+      const key = def.key(data as never);
+      const queue = queues.get(def.queue)!;
+      // The same work is not queued again while it waits or runs (BullMQ keeps the key until the job ends).
+      const pending = await queue.getDeduplicationJobId(key);
+      if (pending) return { queued: false, id: pending };
+      const job = await queue.add(name, data, { ...jobOptions(def), deduplication: { id: key } });
+      return { queued: true, id: job.id ?? null };
+    },
+    async depth() {
+      const rows = [];
+      for (const [name, queue] of queues) {
+        const counts = await queue.getJobCounts(...QUEUE_STATES);
+        for (const state of QUEUE_STATES) rows.push({ queue: name, state, count: counts[state] ?? 0 });
+      }
+      return rows;
+    },
+    async ping() {
+      try {
+        const pong = await producer.ping();
+        return { ok: pong === "PONG", detail: `redis ${pong}` };
+      } catch (err) {
+        return { ok: false, detail: `redis unreachable: ${(err as Error).message}` };
+      }
+    },
+    async close() {
+      // Workers first: they stop taking jobs and finish (or hand back) the ones they hold.
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      await Promise.all(workerConnections.map((c) => c.quit().catch(() => c.disconnect())));
+      await producer.quit().catch(() => producer.disconnect());
+    },
+  };
+}

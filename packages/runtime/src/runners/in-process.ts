@@ -1,0 +1,248 @@
+import type { Logger } from "@regwatch/core/http";
+import { JOBS, type JobContext, type JobDefinition, QUEUES, type QueueName } from "../jobs/index.ts";
+import { nextRuns } from "../schedule.ts";
+import {
+  backoffDelay,
+  QUEUE_STATES,
+  type ReconcileReport,
+  type Runner,
+  runWithTimeout,
+  type ScheduleSpec,
+} from "./runner.ts";
+
+/** Time as the runner sees it: the real clock, or a fake one that tests move by hand. */
+export interface Clock {
+  now(): number;
+  /** Calls `fn` once `ms` have passed on this clock; the function returned cancels it. */
+  setTimeout(fn: () => void, ms: number): () => void;
+}
+
+// setTimeout's longest delay; a later fire time is reached in steps.
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const timer = setTimeout(fn, Math.min(ms, LONGEST_TIMER_MS));
+    return () => clearTimeout(timer);
+  },
+};
+
+interface QueuedJob {
+  // biome-ignore lint/suspicious/noExplicitAny: jobs of every payload share the queue
+  def: JobDefinition<any>;
+  payload: Record<string, unknown>;
+  key: string;
+  /** Attempts spent so far (a delay does not spend one). */
+  attemptsMade: number;
+  /** When it became due: latency is measured from here. */
+  dueAt: number;
+}
+
+/**
+ * The zero-setup runner (no `REDIS_URL`): the same schedules, jobs and retry
+ * policy as BullMQ, inside this process. One job at a time per queue, up to
+ * `concurrency`; a job whose key is waiting or running is not queued twice.
+ */
+export function inProcessRunner(options: {
+  ctx: JobContext;
+  log: Logger;
+  clock?: Clock;
+  concurrency?: number;
+  /** The jobs it knows (tests bring their own). */
+  // biome-ignore lint/suspicious/noExplicitAny: jobs of every payload
+  jobs?: readonly JobDefinition<any>[];
+}): Runner & { idle(): Promise<void> } {
+  const { ctx, log } = options;
+  const jobs = options.jobs ?? JOBS;
+  const findJob = (name: string) => jobs.find((j) => j.name === name);
+  const clock = options.clock ?? realClock;
+  const concurrency = options.concurrency ?? 1;
+  const schedules = new Map<string, { spec: ScheduleSpec; cancel: () => void }>();
+  const waiting = new Map<QueueName, QueuedJob[]>(QUEUES.map((q) => [q, []]));
+  const running = new Map<QueueName, Set<Promise<void>>>(QUEUES.map((q) => [q, new Set()]));
+  const keys = new Set<string>();
+  const retries = new Set<() => void>();
+  const delayed = new Map<QueueName, number>(QUEUES.map((q) => [q, 0]));
+  const failed = new Map<QueueName, number>(QUEUES.map((q) => [q, 0]));
+  const bump = (counts: Map<QueueName, number>, queue: QueueName, by: number) =>
+    counts.set(queue, (counts.get(queue) ?? 0) + by);
+  const working = new Set<QueueName>();
+  let closed = false;
+
+  function arm(spec: ScheduleSpec, after = clock.now()) {
+    const [next] = nextRuns(spec.cron, new Date(after), 1, spec.id);
+    const fireAt = next!.getTime();
+    const step = () => {
+      if (closed) return;
+      if (clock.now() < fireAt) {
+        // A fire time beyond one timer's reach: wait again.
+        schedules.set(spec.id, { spec, cancel: clock.setTimeout(step, fireAt - clock.now()) });
+        return;
+      }
+      add(spec.job, spec.payload, fireAt);
+      arm(spec, fireAt);
+    };
+    schedules.set(spec.id, { spec, cancel: clock.setTimeout(step, fireAt - clock.now()) });
+  }
+
+  function add(
+    name: string,
+    payload: Record<string, unknown>,
+    dueAt: number,
+    attemptsMade = 0,
+  ): QueuedJob | null {
+    const def = findJob(name);
+    if (!def) throw new Error(`no job named ${name}`);
+    const parsed = def.payload.parse(payload) as Record<string, unknown>;
+    const key = def.key(parsed as never);
+    if (keys.has(key)) {
+      log.debug({ job: name, key }, "the same work is already waiting or running; not queued again");
+      return null;
+    }
+    const job: QueuedJob = { def, payload: parsed, key, attemptsMade, dueAt };
+    keys.add(key);
+    waiting.get(def.queue)!.push(job);
+    pump(def.queue);
+    return job;
+  }
+
+  function later(job: QueuedJob, ms: number, attemptsMade: number) {
+    bump(delayed, job.def.queue, 1);
+    const cancel = clock.setTimeout(() => {
+      retries.delete(cancel);
+      bump(delayed, job.def.queue, -1);
+      if (closed) return;
+      add(job.def.name, job.payload, clock.now(), attemptsMade);
+    }, ms);
+    retries.add(cancel);
+  }
+
+  function pump(queue: QueueName) {
+    if (closed || !working.has(queue)) return;
+    const active = running.get(queue)!;
+    const list = waiting.get(queue)!;
+    while (active.size < concurrency && list.length) {
+      const job = list.shift()!;
+      const done = execute(job).finally(() => {
+        active.delete(done);
+        keys.delete(job.key);
+        pump(queue);
+      });
+      active.add(done);
+    }
+  }
+
+  async function execute(job: QueuedJob): Promise<void> {
+    const { def } = job;
+    const started = clock.now();
+    const attempt = job.attemptsMade + 1;
+    let outcome: "completed" | "failed" | "retried" | "delayed" = "completed";
+    try {
+      const result = await runWithTimeout(def, () => def.run(ctx, job.payload), clock);
+      const retry = result.retry?.kind ?? "never";
+      if (retry === "delay" && result.retry?.kind === "delay") {
+        outcome = "delayed";
+        // Keys are released when this returns; the job comes back after the delay.
+        if (!closed) later(job, result.retry.ms ?? def.retry.backoffMs, job.attemptsMade);
+      } else if (retry === "backoff") {
+        outcome = retryOrFail(job, attempt, result.summary);
+      } else {
+        log.info({ job: def.name, attempt }, result.summary);
+      }
+    } catch (err) {
+      outcome = retryOrFail(job, attempt, (err as Error).message);
+    }
+    ctx.metrics.observeJob({
+      queue: def.queue,
+      job: def.name,
+      outcome,
+      seconds: (clock.now() - started) / 1000,
+      latencySeconds: (started - job.dueAt) / 1000,
+    });
+  }
+
+  function retryOrFail(job: QueuedJob, attempt: number, why: string): "retried" | "failed" {
+    if (attempt < job.def.retry.attempts && !closed) {
+      const wait = backoffDelay(job.def, attempt);
+      log.warn({ job: job.def.name, attempt, retryInMs: wait }, `${why}; retrying`);
+      later(job, wait, attempt);
+      return "retried";
+    }
+    bump(failed, job.def.queue, 1);
+    log.error({ job: job.def.name, attempt }, `${why}; giving up after ${attempt} attempts`);
+    return "failed";
+  }
+
+  return {
+    kind: "in-process",
+    async reconcile(specs) {
+      const report: ReconcileReport = { added: [], changed: [], removed: [], kept: [] };
+      const wanted = new Map(specs.map((s) => [s.id, s]));
+      for (const [id, { spec, cancel }] of schedules) {
+        const next = wanted.get(id);
+        if (!next) {
+          cancel();
+          schedules.delete(id);
+          report.removed.push(id);
+        } else if (next.cron !== spec.cron || next.job !== spec.job) {
+          cancel();
+          schedules.delete(id);
+        }
+      }
+      for (const spec of specs) {
+        if (schedules.has(spec.id)) {
+          report.kept.push(spec.id);
+          continue;
+        }
+        const existed = report.removed.includes(spec.id);
+        arm(spec);
+        (existed ? report.changed : report.added).push(spec.id);
+      }
+      return report;
+    },
+    async startWorkers(queues) {
+      for (const q of queues) {
+        working.add(q);
+        pump(q);
+      }
+    },
+    async enqueue(name, payload) {
+      const job = add(name, payload, clock.now());
+      return { queued: job !== null, id: job?.key ?? null };
+    },
+    async depth() {
+      return QUEUES.flatMap((queue) =>
+        QUEUE_STATES.map((state) => ({
+          queue,
+          state,
+          count: {
+            waiting: waiting.get(queue)!.length,
+            active: running.get(queue)!.size,
+            delayed: delayed.get(queue) ?? 0,
+            failed: failed.get(queue) ?? 0,
+          }[state],
+        })),
+      );
+    },
+    async ping() {
+      return { ok: !closed, detail: closed ? "stopped" : `${schedules.size} schedules in this process` };
+    },
+    async idle() {
+      for (;;) {
+        const active = [...running.values()].flatMap((s) => [...s]);
+        if (!active.length) return;
+        await Promise.all(active);
+      }
+    },
+    async close() {
+      closed = true;
+      for (const { cancel } of schedules.values()) cancel();
+      schedules.clear();
+      for (const cancel of retries) cancel();
+      retries.clear();
+      for (const list of waiting.values()) list.length = 0;
+      await Promise.all([...running.values()].flatMap((s) => [...s]));
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import type { JobDefinition, JobResult, QueueName } from "../jobs/index.ts";
+import type { QueueDepth } from "../metrics.ts";
+
+/** A recurring job: one per source (its `schedule`) and the health check. */
+export interface ScheduleSpec {
+  /** Stable across restarts and hosts: `run-source:<source id>`, `check-health`. */
+  id: string;
+  job: string;
+  payload: Record<string, unknown>;
+  /** Five-field cron expression, UTC. */
+  cron: string;
+}
+
+export interface ReconcileReport {
+  added: string[];
+  changed: string[];
+  removed: string[];
+  kept: string[];
+}
+
+/** Runs jobs: BullMQ over Redis (many workers on many hosts), or in this process. */
+export interface Runner {
+  kind: "bullmq" | "in-process";
+  /** Makes the registered schedules exactly `specs`: new ones added, changed ones updated, others removed. */
+  reconcile(specs: readonly ScheduleSpec[]): Promise<ReconcileReport>;
+  /** Starts taking jobs from these queues. */
+  startWorkers(queues: readonly QueueName[]): Promise<void>;
+  /** Queues a job now, unless the same work (same key) is already waiting. */
+  enqueue(job: string, payload: Record<string, unknown>): Promise<{ queued: boolean; id: string | null }>;
+  depth(): Promise<QueueDepth[]>;
+  /** Whether the runner can reach what it runs on (Redis), for /health. */
+  ping(): Promise<{ ok: boolean; detail: string }>;
+  /** Stops taking jobs, lets the jobs in progress finish (the runtime's stop has cut their fetches short), closes connections. */
+  close(): Promise<void>;
+}
+
+export class JobTimeoutError extends Error {
+  override name = "JobTimeoutError";
+}
+
+/** Runs one job with its time limit. The work itself cannot be cut off; the runner stops waiting for it. */
+export async function runWithTimeout<P>(
+  def: JobDefinition<P>,
+  run: () => Promise<JobResult>,
+  timers: { setTimeout(fn: () => void, ms: number): () => void } = realTimers,
+): Promise<JobResult> {
+  let cancel = () => {};
+  const timeout = new Promise<never>((_, reject) => {
+    cancel = timers.setTimeout(
+      () => reject(new JobTimeoutError(`${def.name} took longer than ${def.timeoutMs / 1000} s`)),
+      def.timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([run(), timeout]);
+  } finally {
+    cancel();
+  }
+}
+
+export const realTimers = {
+  setTimeout(fn: () => void, ms: number): () => void {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
+/** Exponential backoff: the first step, doubled for each attempt already spent. */
+export function backoffDelay(def: JobDefinition<unknown>, attemptsMade: number): number {
+  return def.retry.backoffMs * 2 ** Math.max(0, attemptsMade - 1);
+}
+
+export const QUEUE_STATES = ["waiting", "active", "delayed", "failed"] as const;

@@ -1,0 +1,179 @@
+import type { Server } from "node:http";
+import type { Logger } from "@regwatch/core/http";
+import { ensureSource } from "@regwatch/db/queries/sources";
+import { createAppServer } from "@regwatch/server/app";
+import type { SourceDefinition } from "@regwatch/sources/define-source";
+import { CHECK_HEALTH_SCHEDULE, type JobContext, QUEUES, type QueueName } from "./jobs/index.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { type Clock, inProcessRunner, realClock } from "./runners/in-process.ts";
+import type { ReconcileReport, Runner, ScheduleSpec } from "./runners/runner.ts";
+import type { Runtime } from "./runtime.ts";
+import { describeCadence } from "./schedule.ts";
+
+export interface ServiceOptions {
+  runtime: Runtime;
+  sources: readonly SourceDefinition[];
+  log: Logger;
+  /** Serve HTTP (health, metrics, source health) on config's HOST and PORT. */
+  web: boolean;
+  /** Take jobs from these queues (none: a web-only node). */
+  queues: readonly QueueName[];
+  /** Register the schedules (every `start` does; a worker-only node does not). */
+  schedule: boolean;
+  /** The in-process runner's clock (tests). */
+  clock?: Clock;
+}
+
+export interface Service {
+  runner: Runner;
+  metrics: Metrics;
+  server: Server | null;
+  port: number | null;
+  schedules: ReconcileReport | null;
+  /** Stops taking jobs, cuts fetches short, lets the jobs in progress end, closes the server and the runner. */
+  stop(): Promise<void>;
+}
+
+/** The recurring work: every source on its own schedule, and the health check. */
+export function scheduleSpecs(sources: readonly SourceDefinition[]): ScheduleSpec[] {
+  return [
+    ...sources.map((s) => ({
+      id: `run-source:${s.id}`,
+      job: "run-source",
+      payload: { sourceId: s.id },
+      cron: s.schedule,
+    })),
+    { id: "check-health", job: "check-health", payload: {}, cron: CHECK_HEALTH_SCHEDULE },
+  ];
+}
+
+async function listen(server: Server, host: string, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) => {
+      if (err.code === "EADDRINUSE") reject(new Error(`port ${port} on ${host} is already in use`));
+      else if (err.code === "EACCES") reject(new Error(`not allowed to listen on port ${port} on ${host}`));
+      else if (err.code === "EADDRNOTAVAIL")
+        reject(new Error(`cannot listen on ${host}: not an address of this host`));
+      else reject(err);
+    };
+    server.once("error", failed);
+    server.listen(port, host, () => {
+      server.off("error", failed);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return typeof address === "object" && address ? address.port : port;
+}
+
+function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // Idle keep-alive connections go at once; a request being answered gets a moment to finish.
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
+  });
+}
+
+/**
+ * The service: HTTP, schedules and workers over one runtime, in any mix. With
+ * `REDIS_URL` the jobs go through BullMQ (web nodes and workers on many
+ * hosts); without it, through the in-process runner.
+ */
+export async function startService(options: ServiceOptions): Promise<Service> {
+  const { runtime, sources, log } = options;
+  const { config, database, deps } = runtime;
+  const clock = options.clock ?? realClock;
+  const metrics = createMetrics();
+  const ctx: JobContext = {
+    config,
+    database,
+    deps,
+    sources,
+    metrics,
+    log,
+    now: () => new Date(clock.now()),
+  };
+  // Every source has its row (and its schedule) before anything runs, so health lists sources that never ran.
+  for (const source of sources) await ensureSource(database.db, source);
+  const runner: Runner = config.redisUrl
+    ? (await import("./runners/bullmq.ts")).bullmqRunner({
+        redisUrl: config.redisUrl,
+        ctx,
+        log,
+        lockMs: config.jobs.lockMs,
+        concurrency: config.jobs.concurrency,
+      })
+    : inProcessRunner({ ctx, log, clock, concurrency: config.jobs.concurrency });
+  metrics.setQueueDepthProvider(() => runner.depth());
+  let server: Server | null = null;
+  try {
+    let port: number | null = null;
+    let schedules: ReconcileReport | null = null;
+    if (options.web) {
+      server = createAppServer({
+        database,
+        sourceIds: sources.map((s) => s.id),
+        startedAt: new Date(),
+        log,
+        metrics,
+        sources: sources.map((s) => ({
+          id: s.id,
+          schedule: s.schedule,
+          cadence: describeCadence(s.schedule),
+        })),
+        components: async () => ({
+          runner: await runner.ping(),
+          scheduler: schedules
+            ? {
+                ok: true,
+                detail: `${schedules.added.length + schedules.changed.length + schedules.kept.length} schedules (${runner.kind})`,
+              }
+            : { ok: true, detail: "schedules kept by other nodes" },
+          workers: {
+            ok: true,
+            detail: options.queues.length ? options.queues.join(", ") : "none on this node",
+          },
+        }),
+      });
+      port = await listen(server, config.host, config.port);
+    }
+    // After listening: a port that is taken fails before anything is registered.
+    schedules = options.schedule ? await runner.reconcile(scheduleSpecs(sources)) : null;
+    if (schedules) {
+      log.info(
+        {
+          added: schedules.added.length,
+          changed: schedules.changed.length,
+          removed: schedules.removed.length,
+          kept: schedules.kept.length,
+        },
+        `schedules reconciled (${runner.kind})`,
+      );
+    }
+    await runner.startWorkers(options.queues);
+    const web = server;
+    return {
+      runner,
+      metrics,
+      server,
+      port,
+      schedules,
+      async stop() {
+        // Fetches in flight end now, so the jobs in progress finish quickly.
+        runtime.stop();
+        await runner.close();
+        if (web) await closeServer(web);
+        // The unit of work in progress finishes before the database closes.
+        await deps.exclusive(async () => {});
+      },
+    };
+  } catch (err) {
+    if (server) await closeServer(server);
+    await runner.close();
+    throw err;
+  }
+}
+
+export { QUEUES };
