@@ -60,7 +60,7 @@ afterEach(() => {
 });
 
 function env(dataDir: string, port = 0): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _db, ...rest } = process.env;
+  const { DATABASE_URL: _db, REDIS_URL: _redis, ...rest } = process.env;
   return {
     ...rest,
     REGWATCH_DATA_DIR: dataDir,

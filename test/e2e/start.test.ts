@@ -17,7 +17,7 @@ let stderr = "";
 let closedPort = 0;
 
 function env(): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _db, ...rest } = process.env;
+  const { DATABASE_URL: _db, REDIS_URL: _redis, ...rest } = process.env;
   // Every official origin points at a closed port: a machine with no network.
   const closed = `http://127.0.0.1:${closedPort}`;
   return {

@@ -57,6 +57,12 @@ function originMap(raw: string): Record<string, string> {
 
 const text = (raw: string) => raw;
 
+function redisPrefix(raw: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(raw))
+    throw new BadValue("expected letters, digits, '.', '_' or '-' (at most 64)");
+  return raw;
+}
+
 /** Every variable regwatch reads: `loadConfig` can read no other (infra/ is checked against this list). */
 export const ENVIRONMENT_VARIABLES = [
   "DATABASE_URL",
@@ -75,6 +81,7 @@ export const ENVIRONMENT_VARIABLES = [
   "REGWATCH_HTTP_TIMEOUT_MS",
   "REGWATCH_MAX_RESPONSE_BYTES",
   "REGWATCH_HOST_INTERVAL_MS",
+  "REGWATCH_REDIS_PREFIX",
   "REGWATCH_WORKER_CONCURRENCY",
   "REGWATCH_JOB_LOCK_MS",
   "REGWATCH_STALE_AFTER_RUNS",
@@ -101,7 +108,7 @@ export interface Config {
   /** Started by an npm script (`npm start`, `npx`): the service stops when its npm parent ends. */
   startedByNpm: boolean;
   http: { timeoutMs: number; maxResponseBytes: number; hostIntervalMs: number; userAgent: string };
-  jobs: { concurrency: number; lockMs: number; staleAfterRuns: number };
+  jobs: { concurrency: number; lockMs: number; staleAfterRuns: number; redisPrefix: string };
 }
 
 export const USER_AGENT =
@@ -147,6 +154,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     REGWATCH_MAX_RESPONSE_BYTES: read("REGWATCH_MAX_RESPONSE_BYTES", integer(1), 64 * 1024 * 1024),
     // Politeness: at most one request per host per this many milliseconds.
     REGWATCH_HOST_INTERVAL_MS: read("REGWATCH_HOST_INTERVAL_MS", integer(0), 1000),
+    // Several deployments (or test runs) can share one Redis under different prefixes.
+    REGWATCH_REDIS_PREFIX: read("REGWATCH_REDIS_PREFIX", redisPrefix, "regwatch"),
     REGWATCH_WORKER_CONCURRENCY: read("REGWATCH_WORKER_CONCURRENCY", integer(1, 64), 1),
     // How long a job's lock lasts without renewal: a worker that dies is noticed
     // after this long, and its job handed to another. A live worker renews it.
@@ -181,6 +190,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.REGWATCH_WORKER_CONCURRENCY,
       lockMs: e.REGWATCH_JOB_LOCK_MS,
       staleAfterRuns: e.REGWATCH_STALE_AFTER_RUNS,
+      redisPrefix: e.REGWATCH_REDIS_PREFIX,
     },
   };
 }

@@ -22,6 +22,7 @@ describe("loadConfig", () => {
       REGWATCH_MAX_RESPONSE_BYTES: "",
       REGWATCH_HOST_INTERVAL_MS: "",
       REGWATCH_WORKER_CONCURRENCY: "",
+      REGWATCH_REDIS_PREFIX: "",
       REGWATCH_JOB_LOCK_MS: "",
       REGWATCH_STALE_AFTER_RUNS: "",
     });
@@ -39,7 +40,7 @@ describe("loadConfig", () => {
       originMap: {},
       logLevel: null,
       http: { timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024, hostIntervalMs: 1000 },
-      jobs: { concurrency: 1, lockMs: 120_000, staleAfterRuns: 3 },
+      jobs: { concurrency: 1, lockMs: 120_000, staleAfterRuns: 3, redisPrefix: "regwatch" },
     });
   });
 
@@ -72,6 +73,9 @@ describe("loadConfig", () => {
     );
     expect(() => loadConfig({ REGWATCH_REQUIRE_SERVICES: "yes" })).toThrow(
       /^bad environment: REGWATCH_REQUIRE_SERVICES: /,
+    );
+    expect(() => loadConfig({ REGWATCH_REDIS_PREFIX: "a b" })).toThrow(
+      /^bad environment: REGWATCH_REDIS_PREFIX: /,
     );
     expect(() => loadConfig({ REGWATCH_HOST_INTERVAL_MS: "-5" })).toThrow(
       /^bad environment: REGWATCH_HOST_INTERVAL_MS: expected a number of at least 0/,

@@ -63,7 +63,9 @@ export async function createRuntime(
     ? new (await import("ioredis")).Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
     : null;
   redis?.on("error", (err) => log.debug({ err }, "redis (host turns)"));
-  const hostSlots = redis ? (await import("./host-slots.ts")).redisHostSlots(redis, log) : undefined;
+  const hostSlots = redis
+    ? (await import("./host-slots.ts")).redisHostSlots(redis, log, config.jobs.redisPrefix)
+    : undefined;
   const http = createHttpClient({
     userAgent: config.http.userAgent,
     timeoutMs: config.http.timeoutMs,

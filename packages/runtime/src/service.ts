@@ -104,6 +104,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         log,
         lockMs: config.jobs.lockMs,
         concurrency: config.jobs.concurrency,
+        prefix: config.jobs.redisPrefix,
       })
     : inProcessRunner({ ctx, log, clock, concurrency: config.jobs.concurrency });
   metrics.setQueueDepthProvider(() => runner.depth());

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { listSourceRows } from "@regwatch/db/queries/sources";
+import { describeCadence } from "@regwatch/runtime/schedule";
 import { SOURCES } from "@regwatch/sources/registry";
 import type { CommandRun } from "../command.ts";
 import { safeLine } from "../format.ts";
@@ -23,6 +24,7 @@ export const run: CommandRun = async (args, { io, runtime }) => {
       publisher: s.publisher,
       officialUrl: s.officialUrl,
       schedule: s.schedule,
+      cadence: describeCadence(s.schedule),
       parserVersion: s.parserVersion,
       expectations: s.expectations,
       health: row?.health ?? "unknown",
@@ -30,6 +32,10 @@ export const run: CommandRun = async (args, { io, runtime }) => {
       lastRunAt: row?.lastRunAt?.toISOString() ?? null,
       lastSuccessAt: row?.lastSuccessAt?.toISOString() ?? null,
       lastChangeAt: row?.lastChangeAt?.toISOString() ?? null,
+      consecutiveFailures: row?.consecutiveFailures ?? 0,
+      lastError: row?.lastErrorKind
+        ? { kind: row.lastErrorKind, message: row.lastError, at: row.lastErrorAt?.toISOString() ?? null }
+        : null,
     };
   });
   if (values.json) {
@@ -38,9 +44,14 @@ export const run: CommandRun = async (args, { io, runtime }) => {
   }
   for (const s of list) {
     const reason = s.healthReason ? ` — ${s.healthReason}` : "";
+    const failures = s.consecutiveFailures
+      ? ` (${s.consecutiveFailures} failed run${s.consecutiveFailures === 1 ? "" : "s"} in a row)`
+      : "";
+    const last = s.lastSuccessAt ? `last success ${s.lastSuccessAt}` : "never succeeded";
     io.out(
-      `${safeLine(`${s.id.padEnd(24)} ${s.jurisdiction}  ${s.kind.padEnd(9)} ${s.health.padEnd(11)} ${s.title}${reason}`)}\n`,
+      `${safeLine(`${s.id.padEnd(24)} ${s.jurisdiction}  ${s.kind.padEnd(9)} ${s.health.padEnd(11)} ${s.title}${reason}${failures}`)}\n`,
     );
+    io.out(`${safeLine(`${"".padEnd(24)} ${s.cadence}; ${last}`)}\n`);
   }
   return 0;
 };

@@ -3,6 +3,7 @@ import type { JobDefinition, QueueName } from "./define-job.ts";
 import { runSourceJob } from "./run-source.ts";
 
 export type { JobContext, JobDefinition, JobResult, QueueName } from "./define-job.ts";
+export { checkHealthJob, runSourceJob };
 
 /** Every job the runners know, by name. */
 export const JOBS = [runSourceJob, checkHealthJob] as const;

@@ -1,0 +1,219 @@
+// `regwatch start` and `regwatch worker` on BullMQ, against a private Redis
+// (started here, so the test can own its keys) and, when DATABASE_URL is set,
+// a scratch database on the PostgreSQL server that workers share.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scratchPostgres } from "../support/databases.ts";
+
+const bin = join(import.meta.dirname, "../../apps/cli/bin/regwatch.mjs");
+const require = process.env.REGWATCH_REQUIRE_SERVICES === "1";
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  return port;
+}
+
+/** A redis-server of this test's own; null when the machine has none (then the suite is skipped, unless required). */
+async function privateRedis(): Promise<{ url: string; stop(): void } | null> {
+  const port = await freePort();
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: "ignore",
+    },
+  );
+  const failed = await new Promise<boolean>((resolve) => {
+    child.once("error", () => resolve(true));
+    setTimeout(() => resolve(false), 300);
+  });
+  if (failed) {
+    if (require) throw new Error("REGWATCH_REQUIRE_SERVICES=1 but redis-server could not be started");
+    return null;
+  }
+  const url = `redis://127.0.0.1:${port}`;
+  const probe = new Redis(url, { maxRetriesPerRequest: 1 });
+  for (let i = 0; i < 50 && (await probe.ping().catch(() => "")) !== "PONG"; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  probe.disconnect();
+  return { url, stop: () => child.kill("SIGKILL") };
+}
+
+interface Running {
+  child: ChildProcess;
+  output(): string;
+  exited(timeoutMs: number): Promise<{ code: number | null; signal: string | null; ms: number }>;
+}
+
+function launch(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+): Promise<Running & { match: RegExpExecArray }> {
+  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const running: Running = {
+    child,
+    output: () => output,
+    exited(timeoutMs) {
+      const started = Date.now();
+      return new Promise((resolve, reject) => {
+        if (child.exitCode !== null) return resolve({ code: child.exitCode, signal: null, ms: 0 });
+        const timer = setTimeout(
+          () => reject(new Error(`still running after ${timeoutMs} ms:\n${output}`)),
+          timeoutMs,
+        );
+        child.once("exit", (code, signal) => {
+          clearTimeout(timer);
+          resolve({ code, signal, ms: Date.now() - started });
+        });
+      });
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(" ")} not ready:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ ...running, match });
+      }
+    };
+    child.stderr!.on("data", onData);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(" ")} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+let redis: Awaited<ReturnType<typeof privateRedis>>;
+let dataDir: string;
+let database: { url: string; drop(): Promise<void> } | null = null;
+let baseEnv: NodeJS.ProcessEnv;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  redis = await privateRedis();
+  dataDir = mkdtempSync(join(tmpdir(), "regwatch-redis-"));
+  if (process.env.DATABASE_URL)
+    database = await scratchPostgres(process.env.DATABASE_URL, "regwatch_service");
+  const closed = `http://127.0.0.1:${await freePort()}`;
+  const { DATABASE_URL: _db, REDIS_URL: _redis, ...rest } = process.env;
+  baseEnv = {
+    ...rest,
+    REGWATCH_DATA_DIR: dataDir,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    REGWATCH_HOST_INTERVAL_MS: "0",
+    REGWATCH_ORIGIN_MAP: JSON.stringify({
+      "https://www.federalregister.gov": closed,
+      "https://www.ecfr.gov": closed,
+      "https://laws-lois.justice.gc.ca": closed,
+    }),
+    ...(redis ? { REDIS_URL: redis.url } : {}),
+    ...(database ? { DATABASE_URL: database.url } : {}),
+  };
+}, 60_000);
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  redis?.stop();
+  await database?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function schedulers(url: string) {
+  const connection = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    const counts: Record<string, string[]> = {};
+    for (const name of ["sources", "maintenance"]) {
+      const queue = new Queue(name, { connection, prefix: "regwatch" });
+      counts[name] = (await queue.getJobSchedulers(0, -1)).map((s) => `${s.key} ${s.pattern} ${s.tz}`).sort();
+      await queue.close();
+    }
+    return counts;
+  } finally {
+    connection.disconnect();
+  }
+}
+
+describe.skipIf(!require && !process.env.REDIS_URL)("the service on BullMQ", () => {
+  it("registers one job scheduler per source, the same after a restart, serves health and metrics, and stops on SIGTERM", async () => {
+    if (!redis) throw new Error("no redis-server on this machine");
+    const start = await launch(["start", "--no-run"], baseEnv, /listening on (http:\/\/[\d.]+:\d+)/);
+    children.push(start.child);
+    const base = start.match[1]!;
+    const health = (await (await fetch(`${base}/health`)).json()) as {
+      status: string;
+      components: Record<string, { ok: boolean; detail: string }>;
+    };
+    expect(health.status).toBe("ok");
+    expect(health.components.runner).toEqual({ ok: true, detail: "redis PONG" });
+    expect(health.components.scheduler?.detail).toMatch(/^4 schedules \(bullmq\)$/);
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^regwatch_queue_jobs\{queue="sources",state="waiting"\} \d+$/m);
+    const first = await schedulers(redis.url);
+    expect(first.sources).toHaveLength(3);
+    expect(first.maintenance).toEqual([expect.stringMatching(/^check-health \d{1,2} \*\/15 \* \* \* \* UTC$/)]);
+    expect(first.sources.every((s) => / UTC$/.test(s))).toBe(true);
+
+    start.child.kill("SIGTERM");
+    const stopped = await start.exited(15_000);
+    expect(stopped.code).toBe(0);
+
+    // A restart: the same schedulers, no duplicates.
+    const again = await launch(["start", "--no-run"], baseEnv, /listening on (http:\/\/[\d.]+:\d+)/);
+    children.push(again.child);
+    expect(await schedulers(redis.url)).toEqual(first);
+    again.child.kill("SIGTERM");
+    expect((await again.exited(15_000)).code).toBe(0);
+  }, 120_000);
+
+  it.skipIf(!process.env.DATABASE_URL)(
+    "runs a worker on its own that stops on SIGTERM",
+    async () => {
+      if (!redis) throw new Error("no redis-server on this machine");
+      const worker = await launch(
+        ["worker"],
+        baseEnv,
+        /regwatch worker \(pid \d+; jobs: sources, maintenance via bullmq/,
+      );
+      children.push(worker.child);
+      worker.child.kill("SIGTERM");
+      const stopped = await worker.exited(15_000);
+      expect(stopped.code).toBe(0);
+      expect(worker.output()).toMatch(/regwatch stopping: SIGTERM/);
+    },
+    120_000,
+  );
+
+  it("refuses to run a worker without Redis, saying why", async () => {
+    const { REDIS_URL: _r, ...noRedis } = baseEnv;
+    const child = spawn(process.execPath, [bin, "worker"], {
+      env: noRedis,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    child.stderr!.on("data", (c: Buffer) => {
+      err += c.toString();
+    });
+    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    expect(code).toBe(1);
+    expect(err).toMatch(/a worker takes its jobs from Redis: set REDIS_URL/);
+  }, 60_000);
+});
