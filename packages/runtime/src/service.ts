@@ -3,7 +3,13 @@ import type { Logger } from "@regwatch/core/http";
 import { ensureSource } from "@regwatch/db/queries/sources";
 import { createAppServer } from "@regwatch/server/app";
 import type { SourceDefinition } from "@regwatch/sources/define-source";
-import { CHECK_HEALTH_SCHEDULE, type JobContext, QUEUES, type QueueName } from "./jobs/index.ts";
+import {
+  CHECK_HEALTH_SCHEDULE,
+  type JobContext,
+  QUEUES,
+  type QueueName,
+  runSourceScheduleId,
+} from "./jobs/index.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { type Clock, inProcessRunner, realClock } from "./runners/in-process.ts";
 import type { ReconcileReport, Runner, ScheduleSpec } from "./runners/runner.ts";
@@ -38,7 +44,7 @@ export interface Service {
 export function scheduleSpecs(sources: readonly SourceDefinition[]): ScheduleSpec[] {
   return [
     ...sources.map((s) => ({
-      id: `run-source:${s.id}`,
+      id: runSourceScheduleId(s.id),
       job: "run-source",
       payload: { sourceId: s.id },
       cron: s.schedule,

@@ -2,6 +2,7 @@ import { listSourceRows, markOverdue } from "@regwatch/db/queries/sources";
 import { z } from "zod";
 import { describeCadence, staleSince } from "../schedule.ts";
 import { defineJob } from "./define-job.ts";
+import { runSourceScheduleId } from "./run-source.ts";
 
 /**
  * Notices what no run can report: a source whose scheduled runs keep not
@@ -28,7 +29,7 @@ export const checkHealthJob = defineJob({
         since: row.registeredAt,
         now,
         missedRuns: ctx.config.jobs.staleAfterRuns,
-        jitterKey: source.id,
+        jitterKey: runSourceScheduleId(source.id),
       });
       let health = row.health;
       if (staleAt) {

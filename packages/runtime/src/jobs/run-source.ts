@@ -2,6 +2,9 @@ import { runSource } from "@regwatch/pipeline/run-source";
 import { z } from "zod";
 import { defineJob } from "./define-job.ts";
 
+/** The id of a source's schedule: also its jitter key, so every runner fires it at the same second. */
+export const runSourceScheduleId = (sourceId: string) => `run-source:${sourceId}`;
+
 /**
  * Fetches one source and runs what it returned through the pipeline. A
  * failure is recorded against the source by the pipeline; the job only
@@ -23,7 +26,9 @@ export const runSourceJob = defineJob({
     const outcome = await runSource(ctx.deps, source, { runAt: ctx.now() });
     ctx.metrics.observeRun(outcome, (performance.now() - started) / 1000);
     ctx.metrics.setSourceHealth(source.id, outcome.health === "unknown" ? "unknown" : outcome.health);
-    const summary = `${source.id}: ${outcome.status}${outcome.records.length ? `, ${outcome.records.length} change records` : ""}${outcome.reason ? ` (${outcome.reason})` : ""}`;
+    // Another worker may have stored this very version a moment ago: the source's lock made this one wait.
+    const already = outcome.status === "unchanged" && outcome.artifacts > 0 ? " (already stored)" : "";
+    const summary = `${source.id}: ${outcome.status}${already}${outcome.records.length ? `, ${outcome.records.length} change records` : ""}${outcome.reason ? ` (${outcome.reason})` : ""}`;
     const data = { status: outcome.status, records: outcome.records.length, artifacts: outcome.artifacts };
     // Stopping is nobody's failure: the same work again once a worker is back, no attempt spent.
     if (outcome.status === "stopped") return { summary, data, retry: { kind: "delay", ms: 0 } };

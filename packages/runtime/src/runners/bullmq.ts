@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "@regwatch/core/http";
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -23,6 +24,14 @@ function jobOptions(def: JobDefinition<any>) {
     backoff: { type: "exponential" as const, delay: def.retry.backoffMs },
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: KEEP_FAILED,
+  };
+}
+
+function pickRetry(opts: { attempts?: number; backoff?: unknown } | undefined) {
+  const backoff = opts?.backoff as { type?: string; delay?: number } | number | undefined;
+  return {
+    attempts: opts?.attempts ?? null,
+    backoff: typeof backoff === "object" ? { type: backoff.type, delay: backoff.delay } : (backoff ?? null),
   };
 }
 
@@ -53,7 +62,12 @@ export function bullmqRunner(options: {
   const producer = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
   producer.on("error", (err) => log.debug({ err }, "redis (queues)"));
   const queues = new Map<QueueName, Queue>(
-    QUEUES.map((name) => [name, new Queue(name, { connection: producer, prefix })]),
+    QUEUES.map((name) => {
+      const queue = new Queue(name, { connection: producer, prefix });
+      // Without a listener BullMQ writes connection errors to the console.
+      queue.on("error", (err) => log.debug({ err }, `queue ${name}`));
+      return [name, queue];
+    }),
   );
   const workers: Worker[] = [];
   const workerConnections: Redis[] = [];
@@ -69,6 +83,8 @@ export function bullmqRunner(options: {
     if (retry?.kind === "delay") {
       // Not an attempt: the publisher asked us to wait, or this worker is stopping.
       await job.moveToDelayed(Date.now() + (retry.ms ?? def.retry.backoffMs), token);
+      // BullMQ emits nothing for a delayed job: counted here.
+      observe(job, "delayed");
       throw new DelayedError();
     }
     log.info({ job: job.name, id: job.id }, result.summary);
@@ -94,6 +110,11 @@ export function bullmqRunner(options: {
     kind: "bullmq",
     async reconcile(specs: readonly ScheduleSpec[]) {
       const report: ReconcileReport = { added: [], changed: [], removed: [], kept: [] };
+      for (const spec of specs) {
+        const def = findJob(spec.job);
+        if (!def) throw new Error(`schedule ${spec.id}: no job named ${spec.job}`);
+        def.payload.parse(spec.payload);
+      }
       for (const [name, queue] of queues) {
         const wanted = specs.filter((s) => findJob(s.job)?.queue === name);
         const existing = await queue.getJobSchedulers(0, -1);
@@ -111,7 +132,9 @@ export function bullmqRunner(options: {
             before?.pattern === pattern &&
             before.tz === "UTC" &&
             before.name === spec.job &&
-            JSON.stringify(before.template?.data ?? {}) === JSON.stringify(spec.payload);
+            JSON.stringify(before.template?.data ?? {}) === JSON.stringify(spec.payload) &&
+            // A new version's retry policy reaches the scheduler too.
+            JSON.stringify(pickRetry(before.template?.opts)) === JSON.stringify(pickRetry(jobOptions(def)));
           if (same) {
             report.kept.push(spec.id);
             continue;
@@ -143,7 +166,7 @@ export function bullmqRunner(options: {
         });
         worker.on("completed", (job) => observe(job, "completed"));
         worker.on("failed", (job, err) => {
-          if (err instanceof DelayedError) return observe(job, "delayed");
+          if (err instanceof DelayedError) return;
           const willRetry =
             job && job.attemptsMade < (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError);
           observe(job, willRetry ? "retried" : "failed");
@@ -163,11 +186,11 @@ export function bullmqRunner(options: {
       const data = def.payload.parse(payload) as Record<string, unknown>;
       const key = def.key(data as never);
       const queue = queues.get(def.queue)!;
-      // The same work is not queued again while it waits or runs (BullMQ keeps the key until the job ends).
-      const pending = await queue.getDeduplicationJobId(key);
-      if (pending) return { queued: false, id: pending };
-      const job = await queue.add(name, data, { ...jobOptions(def), deduplication: { id: key } });
-      return { queued: true, id: job.id ?? null };
+      // The same work is not queued again while it waits or runs (BullMQ keeps the key until the job ends):
+      // when it is, BullMQ hands back the job already there.
+      const jobId = randomUUID();
+      const job = await queue.add(name, data, { ...jobOptions(def), jobId, deduplication: { id: key } });
+      return { queued: job.id === jobId, id: job.id ?? null };
     },
     async depth() {
       const rows = [];

@@ -63,6 +63,8 @@ export function inProcessRunner(options: {
   const running = new Map<QueueName, Set<Promise<void>>>(QUEUES.map((q) => [q, new Set()]));
   const keys = new Set<string>();
   const retries = new Set<() => void>();
+  /** Keys of jobs waiting to be retried: the same work is not queued again meanwhile. */
+  const retrying = new Set<string>();
   const delayed = new Map<QueueName, number>(QUEUES.map((q) => [q, 0]));
   const failed = new Map<QueueName, number>(QUEUES.map((q) => [q, 0]));
   const bump = (counts: Map<QueueName, number>, queue: QueueName, by: number) =>
@@ -80,8 +82,13 @@ export function inProcessRunner(options: {
         schedules.set(spec.id, { spec, cancel: clock.setTimeout(step, fireAt - clock.now()) });
         return;
       }
-      add(spec.job, spec.payload, fireAt);
+      // The next fire time is armed whatever happens to this one.
       arm(spec, fireAt);
+      try {
+        add(spec.job, spec.payload, fireAt);
+      } catch (err) {
+        log.error({ schedule: spec.id }, `scheduled job not queued: ${(err as Error).message}`);
+      }
     };
     schedules.set(spec.id, { spec, cancel: clock.setTimeout(step, fireAt - clock.now()) });
   }
@@ -109,8 +116,11 @@ export function inProcessRunner(options: {
 
   function later(job: QueuedJob, ms: number, attemptsMade: number) {
     bump(delayed, job.def.queue, 1);
+    retrying.add(job.key);
     const cancel = clock.setTimeout(() => {
       retries.delete(cancel);
+      retrying.delete(job.key);
+      keys.delete(job.key);
       bump(delayed, job.def.queue, -1);
       if (closed) return;
       add(job.def.name, job.payload, clock.now(), attemptsMade);
@@ -126,7 +136,7 @@ export function inProcessRunner(options: {
       const job = list.shift()!;
       const done = execute(job).finally(() => {
         active.delete(done);
-        keys.delete(job.key);
+        if (!retrying.has(job.key)) keys.delete(job.key);
         pump(queue);
       });
       active.add(done);
@@ -162,8 +172,13 @@ export function inProcessRunner(options: {
     });
   }
 
-  function retryOrFail(job: QueuedJob, attempt: number, why: string): "retried" | "failed" {
-    if (attempt < job.def.retry.attempts && !closed) {
+  function retryOrFail(job: QueuedJob, attempt: number, why: string): "retried" | "failed" | "delayed" {
+    if (closed) {
+      // Not the job's failure: the next start schedules it again.
+      log.info({ job: job.def.name, attempt }, `${why}; not retried, the service is stopping`);
+      return "delayed";
+    }
+    if (attempt < job.def.retry.attempts) {
       const wait = backoffDelay(job.def, attempt);
       log.warn({ job: job.def.name, attempt, retryInMs: wait }, `${why}; retrying`);
       later(job, wait, attempt);
@@ -178,26 +193,32 @@ export function inProcessRunner(options: {
     kind: "in-process",
     async reconcile(specs) {
       const report: ReconcileReport = { added: [], changed: [], removed: [], kept: [] };
+      for (const spec of specs) {
+        const def = findJob(spec.job);
+        if (!def) throw new Error(`schedule ${spec.id}: no job named ${spec.job}`);
+        def.payload.parse(spec.payload);
+      }
       const wanted = new Map(specs.map((s) => [s.id, s]));
+      const changed = new Set<string>();
       for (const [id, { spec, cancel }] of schedules) {
         const next = wanted.get(id);
-        if (!next) {
-          cancel();
-          schedules.delete(id);
-          report.removed.push(id);
-        } else if (next.cron !== spec.cron || next.job !== spec.job) {
-          cancel();
-          schedules.delete(id);
-        }
+        const same =
+          next?.cron === spec.cron &&
+          next.job === spec.job &&
+          JSON.stringify(next.payload) === JSON.stringify(spec.payload);
+        if (same) continue;
+        cancel();
+        schedules.delete(id);
+        if (next) changed.add(id);
+        else report.removed.push(id);
       }
       for (const spec of specs) {
         if (schedules.has(spec.id)) {
           report.kept.push(spec.id);
           continue;
         }
-        const existed = report.removed.includes(spec.id);
         arm(spec);
-        (existed ? report.changed : report.added).push(spec.id);
+        (changed.has(spec.id) ? report.changed : report.added).push(spec.id);
       }
       return report;
     },
@@ -209,7 +230,8 @@ export function inProcessRunner(options: {
     },
     async enqueue(name, payload) {
       const job = add(name, payload, clock.now());
-      return { queued: job !== null, id: job?.key ?? null };
+      const def = findJob(name)!;
+      return { queued: job !== null, id: job?.key ?? def.key(def.payload.parse(payload)) };
     },
     async depth() {
       return QUEUES.flatMap((queue) =>
@@ -241,6 +263,8 @@ export function inProcessRunner(options: {
       schedules.clear();
       for (const cancel of retries) cancel();
       retries.clear();
+      retrying.clear();
+      for (const q of QUEUES) delayed.set(q, 0);
       for (const list of waiting.values()) list.length = 0;
       await Promise.all([...running.values()].flatMap((s) => [...s]));
     },
