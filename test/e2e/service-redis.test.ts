@@ -21,8 +21,9 @@ let baseEnv: NodeJS.ProcessEnv;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  redis = await privateRedis();
   dataDir = mkdtempSync(join(tmpdir(), "regwatch-redis-"));
+  // Persistent, as in production (infra/compose.yaml): a restart keeps the queues and schedulers.
+  redis = await privateRedis({ dir: dataDir });
   if (process.env.DATABASE_URL)
     database = await scratchPostgres(process.env.DATABASE_URL, "regwatch_service");
   const closed = `http://127.0.0.1:${await freePort()}`;
@@ -45,7 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-  redis?.stop();
+  await redis?.stop();
   await database?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -114,6 +115,41 @@ describe.skipIf(!require && !process.env.REDIS_URL)("the service on BullMQ", () 
       const stopped = await worker.exited(15_000);
       expect(stopped.code).toBe(0);
       expect(worker.output()).toMatch(/regwatch stopping: SIGTERM/);
+    },
+    120_000,
+  );
+
+  it.skipIf(!process.env.DATABASE_URL)(
+    "keeps working through a Redis restart: the worker reconnects and takes the next job",
+    async () => {
+      if (!redis) throw new Error("no redis-server on this machine");
+      const worker = await launch(
+        ["worker"],
+        baseEnv,
+        /regwatch worker \(pid \d+; jobs: sources, maintenance via bullmq/,
+      );
+      children.push(worker.child);
+      await redis.stop("SIGTERM");
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(worker.child.exitCode).toBeNull();
+      await redis.restart();
+      const connection = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+      const queue = new Queue("maintenance", { connection, prefix: "regwatch" });
+      try {
+        await queue.add("check-health", {}, { jobId: "after-restart" });
+        let state = "";
+        for (let i = 0; i < 150 && state !== "completed" && state !== "failed"; i++) {
+          await new Promise((r) => setTimeout(r, 200));
+          state = await queue.getJobState("after-restart");
+        }
+        expect(state, worker.output()).toBe("completed");
+        expect((await queue.getJob("after-restart"))?.returnvalue.summary).toMatch(/sources checked|stale:/);
+      } finally {
+        await queue.close();
+        connection.disconnect();
+      }
+      worker.child.kill("SIGTERM");
+      expect((await worker.exited(15_000)).code).toBe(0);
     },
     120_000,
   );

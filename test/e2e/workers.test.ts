@@ -97,7 +97,7 @@ afterAll(async () => {
   connection?.disconnect();
   await db?.close();
   await server?.close();
-  redis?.stop();
+  await redis?.stop();
   await database?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });

@@ -15,31 +15,57 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A redis-server of this test's own; null when the machine has none (then the suite is skipped, unless required). */
-export async function privateRedis(): Promise<{ url: string; stop(): void } | null> {
+export interface PrivateRedis {
+  url: string;
+  /** Stops the server: SIGTERM saves its append-only file first, SIGKILL does not. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port (and data directory, so persisted data comes back). */
+  restart(): Promise<void>;
+}
+
+/**
+ * A redis-server of this test's own; null when the machine has none (then the
+ * suite is skipped, unless required). With `dir`, an append-only file there
+ * keeps its data across a restart, as a production Redis would.
+ */
+export async function privateRedis(options: { dir?: string } = {}): Promise<PrivateRedis | null> {
   const port = await freePort();
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    {
-      stdio: "ignore",
-    },
-  );
-  const failed = await new Promise<boolean>((resolve) => {
-    child.once("error", () => resolve(true));
-    setTimeout(() => resolve(false), 300);
-  });
-  if (failed) {
+  const url = `redis://127.0.0.1:${port}`;
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", ""];
+  args.push(...(options.dir ? ["--appendonly", "yes", "--dir", options.dir] : ["--appendonly", "no"]));
+  let child: ChildProcess;
+  const up = async (): Promise<boolean> => {
+    child = spawn("redis-server", args, { stdio: "ignore" });
+    const failed = await new Promise<boolean>((resolve) => {
+      child.once("error", () => resolve(true));
+      setTimeout(() => resolve(false), 300);
+    });
+    if (failed) return false;
+    const probe = new Redis(url, { maxRetriesPerRequest: 1 });
+    probe.on("error", () => {});
+    for (let i = 0; i < 50 && (await probe.ping().catch(() => "")) !== "PONG"; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    probe.disconnect();
+    return true;
+  };
+  if (!(await up())) {
     if (process.env.REGWATCH_REQUIRE_SERVICES === "1")
       throw new Error("REGWATCH_REQUIRE_SERVICES=1 but redis-server could not be started");
     return null;
   }
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { maxRetriesPerRequest: 1 });
-  for (let i = 0; i < 50 && (await probe.ping().catch(() => "")) !== "PONG"; i++)
-    await new Promise((r) => setTimeout(r, 100));
-  probe.disconnect();
-  return { url, stop: () => child.kill("SIGKILL") };
+  return {
+    url,
+    async stop(signal = "SIGKILL") {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill(signal);
+      });
+    },
+    async restart() {
+      if (!(await up())) throw new Error("redis-server did not start again");
+    },
+  };
 }
 
 export interface Running {

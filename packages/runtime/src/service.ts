@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import type { Logger } from "@regwatch/core/http";
-import { ensureSource } from "@regwatch/db/queries/sources";
+import { ensureSource, type Health, listSourceRows } from "@regwatch/db/queries/sources";
 import { createAppServer } from "@regwatch/server/app";
 import type { SourceDefinition } from "@regwatch/sources/define-source";
 import {
@@ -103,6 +103,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   };
   // Every source has its row (and its schedule) before anything runs, so health lists sources that never ran.
   for (const source of sources) await ensureSource(database.db, source);
+  // The gauge starts from what is stored, not from nothing until the first run.
+  for (const row of await listSourceRows(database.db)) {
+    if (sources.some((s) => s.id === row.id)) metrics.setSourceHealth(row.id, row.health as Health);
+  }
   const runner: Runner = config.redisUrl
     ? (await import("./runners/bullmq.ts")).bullmqRunner({
         redisUrl: config.redisUrl,
