@@ -87,6 +87,12 @@ export const run: CommandRun = async (args, env) => {
     allowPositionals: true,
   });
   expectPositionals(positionals, []);
+  if (values["no-worker"] && !env.config.redisUrl) {
+    env.io.err(
+      "regwatch: --no-worker leaves the jobs to `regwatch worker` processes, which take them from Redis: set REDIS_URL\n",
+    );
+    return 1;
+  }
   return serve(env, { web: true, worker: !values["no-worker"], runNow: !values["no-run"] });
 };
 
