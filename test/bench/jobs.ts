@@ -131,10 +131,15 @@ async function startStandIn() {
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
+  // One reply per message sent, in order; the child's exit fails whatever still waits.
+  const waiting: { resolve(m: unknown): void; reject(e: Error): void }[] = [];
+  child.on("message", (m) => waiting.shift()?.resolve(m));
+  child.on("exit", (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`stand-in server exited with ${code}`));
+  });
   const next = <T>() =>
     new Promise<T>((resolve, reject) => {
-      child.once("message", (m) => resolve(m as T));
-      child.once("exit", (code) => reject(new Error(`stand-in server exited with ${code}`)));
+      waiting.push({ resolve: (m) => resolve(m as T), reject });
     });
   const { origin } = await next<{ origin: string }>();
   return {
@@ -376,8 +381,10 @@ async function regwatchRunner(redisUrl: string, prefix: string): Promise<number>
   const metrics = createMetrics({ collectProcess: false });
   let completed = 0;
   let done = () => {};
-  const all = new Promise<void>((resolve) => {
+  let fail = (_: Error) => {};
+  const all = new Promise<void>((resolve, reject) => {
     done = resolve;
+    fail = reject;
   });
   const ctx: JobContext = {
     config: {} as never,
@@ -390,7 +397,7 @@ async function regwatchRunner(redisUrl: string, prefix: string): Promise<number>
       observeJob(job) {
         metrics.observeJob(job);
         if (job.outcome === "completed" && ++completed === JOBS) done();
-        if (job.outcome !== "completed") throw new Error(`bench-noop ${job.outcome}`);
+        if (job.outcome !== "completed") fail(new Error(`bench-noop ${job.outcome}`));
       },
     },
     log: silentLog,

@@ -100,10 +100,58 @@ describe("regwatch start on a machine with no network", () => {
 
   it("lets other regwatch commands work while it owns the embedded database", async () => {
     const sources = await run(process.execPath, [bin, "sources", "--json"], { env: env() });
-    const parsed = JSON.parse(sources.stdout) as { sources: { id: string; health: string }[] };
+    const parsed = JSON.parse(sources.stdout) as {
+      sources: {
+        id: string;
+        health: string;
+        consecutiveFailures: number;
+        lastError: { kind: string; message: string } | null;
+        cadence: string;
+      }[];
+    };
     expect(parsed.sources.map((s) => s.health)).toEqual(["unreachable", "unreachable", "unreachable"]);
+    for (const s of parsed.sources) {
+      expect(s.consecutiveFailures).toBeGreaterThanOrEqual(1);
+      expect(s.lastError).toMatchObject({
+        kind: "unreachable",
+        message: expect.stringMatching(/ECONNREFUSED/),
+      });
+    }
+    expect(parsed.sources.map((s) => s.cadence)).toEqual([
+      "4 times a day, Mon–Fri",
+      "every 6 h",
+      "twice a day",
+    ]);
     const changes = await run(process.execPath, [bin, "changes", "--json"], { env: env() });
     expect(JSON.parse(changes.stdout)).toEqual({ changes: [] });
+  });
+
+  it("says a source is down: `regwatch run` exits 1 with the reason", async () => {
+    const result = await run(process.execPath, [bin, "run", "ca.export-control-list"], { env: env() }).then(
+      () => ({ code: 0, stdout: "" }),
+      (err: { code: number; stdout: string }) => err,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^ca\.export-control-list: failed: .*ECONNREFUSED/m);
+  });
+
+  it("serves Prometheus metrics and every source's health in full", async () => {
+    const metrics = await fetch(`${baseUrl}/metrics`);
+    expect(metrics.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await metrics.text();
+    expect(text).toMatch(
+      /^regwatch_source_fetches_total\{source="ca\.export-control-list",outcome="failed"\} [1-9]/m,
+    );
+    expect(text).toMatch(/^regwatch_source_health\{source="us\.ecfr\.ccl",status="unreachable"\} 1$/m);
+    const api = (await (await fetch(`${baseUrl}/api/sources`)).json()) as {
+      sources: { id: string; status: string; transitions: { from: string; to: string }[] }[];
+    };
+    expect(api.sources.map((s) => [s.id, s.status])).toEqual([
+      ["us.federal-register", "unreachable"],
+      ["us.ecfr.ccl", "unreachable"],
+      ["ca.export-control-list", "unreachable"],
+    ]);
+    expect(api.sources[0]!.transitions.at(-1)).toMatchObject({ from: "unknown", to: "unreachable" });
   });
 
   it("stops cleanly on SIGTERM and releases the database", async () => {
