@@ -374,3 +374,7 @@ console.log(
 // `node -e 0` and a Python peer, with peak RSS (whole-process.ts).
 const { benchWholeProcessOn } = await import("./whole-process.ts");
 await benchWholeProcessOn(cclPair);
+// The job layer: an unchanged poll of each source, and (with REDIS_URL) jobs per
+// second through the BullMQ runner against bare BullMQ (jobs.ts).
+const { benchJobs } = await import("./jobs.ts");
+await benchJobs();

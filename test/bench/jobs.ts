@@ -34,7 +34,7 @@ import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { z } from "zod";
 import { buildEcl, eclItems } from "../support/ecl-builder.ts";
-import { startSourceServer } from "../support/source-server.ts";
+import { type Reply, startSourceServer } from "../support/source-server.ts";
 import { silentLog, testHttpClient } from "../support/test-http.ts";
 
 const POLLS = Math.max(10, Number(process.env.BENCH_RUNS ?? 50));
@@ -101,7 +101,7 @@ async function serveStandIn() {
     const doc = documents[url.pathname];
     if (!doc) return undefined;
     const etag = `"${sha256Hex(doc.body).slice(0, 16)}"`;
-    return (req: IncomingMessage) => {
+    return (req: IncomingMessage): Reply => {
       counts.requests++;
       const ifNoneMatch = req.headers["if-none-match"];
       const ifModifiedSince = req.headers["if-modified-since"];
@@ -232,7 +232,10 @@ export async function benchUnchangedPolls(): Promise<PollResult[]> {
     const results: PollResult[] = [];
     // The run's clock moves a minute per poll, from a day when the fixtures were current.
     let clock = Date.parse("2024-12-20T12:00:00Z");
-    const runAt = () => ({ runAt: new Date((clock += 60_000)) });
+    const runAt = () => {
+      clock += 60_000;
+      return { runAt: new Date(clock) };
+    };
     for (const definition of sources) {
       const { source, calls } = counted(definition);
       const baseline = await runSource(deps, source, runAt());
@@ -259,7 +262,7 @@ export async function benchUnchangedPolls(): Promise<PollResult[]> {
       const first = await poll();
       for (let i = 1; i < POLL_WARMUP; i++) await poll();
       const snapshotsBefore = (await listSnapshots(database.db, source.id, 10_000)).length;
-      const polls = [];
+      const polls: Awaited<ReturnType<typeof poll>>[] = [];
       for (let i = 0; i < POLLS; i++) polls.push(await poll());
       const snapshotsAdded = (await listSnapshots(database.db, source.id, 10_000)).length - snapshotsBefore;
       const sum = (key: "requests" | "bodies" | "notModified" | "parses") =>
@@ -278,7 +281,12 @@ export async function benchUnchangedPolls(): Promise<PollResult[]> {
         parses: sum("parses"),
         snapshotsAdded,
         statuses: [...new Set(polls.map((p) => p.status))],
-        firstPoll: { requests: first.requests, bodies: first.bodies, parses: first.parses, status: first.status },
+        firstPoll: {
+          requests: first.requests,
+          bodies: first.bodies,
+          parses: first.parses,
+          status: first.status,
+        },
         meetsTarget: false,
       };
       result.meetsTarget =
