@@ -145,8 +145,7 @@ export async function runSource(
 ): Promise<RunOutcome> {
   return deps.exclusive(async () => {
     const { db } = deps;
-    await ensureSource(db, source);
-    const row = await getSource(db, source.id);
+    const row = await ensureSource(db, source);
     const ctx: SourceContext = {
       http: deps.http,
       browser: source.needsBrowser ? deps.browser : undefined,

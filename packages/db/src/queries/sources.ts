@@ -8,20 +8,23 @@ export type SourceRow = typeof sourcesTable.$inferSelect;
 export type SourceHealthEvent = typeof sourceHealthEventsTable.$inferSelect;
 export type { Health };
 
+/** Registers the source (or brings its description up to date) and returns its row: one statement. */
 export async function ensureSource(
   db: Db,
   source: { id: string; jurisdiction: string; kind: string; title: string; schedule?: string },
-): Promise<void> {
+): Promise<SourceRow> {
   const fields = {
     jurisdiction: source.jurisdiction,
     kind: source.kind,
     title: source.title,
     ...(source.schedule ? { schedule: source.schedule } : {}),
   };
-  await db
+  const [row] = await db
     .insert(sourcesTable)
     .values({ id: source.id, ...fields })
-    .onConflictDoUpdate({ target: sourcesTable.id, set: fields });
+    .onConflictDoUpdate({ target: sourcesTable.id, set: fields })
+    .returning();
+  return row!;
 }
 
 /**
@@ -57,22 +60,24 @@ async function setHealth(
   at: Date,
   set: Record<string, unknown>,
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    const [before] = await tx
-      .select({ health: sourcesTable.health })
-      .from(sourcesTable)
-      .where(eq(sourcesTable.id, id))
-      .for("update");
-    await tx
-      .update(sourcesTable)
-      .set({ health, healthReason: reason, ...set })
-      .where(eq(sourcesTable.id, id));
-    if (before && before.health !== health) {
-      await tx
-        .insert(sourceHealthEventsTable)
-        .values({ sourceId: id, at, fromHealth: before.health, toHealth: health, reason });
-    }
-  });
+  // One statement for the usual case: the update, returning the health it replaced (read under the row lock).
+  const old = db
+    .select({ id: sourcesTable.id, before: sourcesTable.health })
+    .from(sourcesTable)
+    .where(eq(sourcesTable.id, id))
+    .for("update")
+    .as("old");
+  const [row] = await db
+    .update(sourcesTable)
+    .set({ health, healthReason: reason, ...set })
+    .from(old)
+    .where(eq(sourcesTable.id, old.id))
+    .returning({ before: old.before });
+  if (row && row.before !== health) {
+    await db
+      .insert(sourceHealthEventsTable)
+      .values({ sourceId: id, at, fromHealth: row.before, toHealth: health, reason });
+  }
 }
 
 /** A run that got through (new data or nothing new): healthy, the cursor moved on. */
