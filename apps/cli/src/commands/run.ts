@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { type RunOutcome, runSource } from "@regwatch/pipeline/run-source";
+import type { RunOutcome } from "@regwatch/pipeline/run-source";
 import { SOURCES } from "@regwatch/sources/registry";
 import type { CommandRun } from "../command.ts";
 import { safeLine } from "../format.ts";
@@ -29,11 +29,25 @@ export const run: CommandRun = async (args, { io, runtime }) => {
   });
   const sources = positionals.length ? positionals.map((id) => sourceArg(id)) : SOURCES;
   const runAt = isoDateArg(values.at, "--at") ?? new Date();
-  const { deps } = await runtime();
+  const { config, database, deps } = await runtime();
+  // The run-source job's own code, without a runner: no schedule, no retries.
+  const [{ runSourceOnce }, { createMetrics }] = await Promise.all([
+    import("@regwatch/runtime/jobs"),
+    import("@regwatch/runtime/metrics"),
+  ]);
+  const ctx = {
+    config,
+    database,
+    deps,
+    sources: SOURCES,
+    metrics: createMetrics({ collectProcess: false }),
+    log: deps.log,
+    now: () => runAt,
+  };
   let failed = 0;
   for (const source of sources) {
     io.err(`running ${source.id}…\n`);
-    const outcome = await runSource(deps, source, { runAt });
+    const { outcome } = await runSourceOnce(ctx, source);
     if (outcome.status === "failed" || outcome.status === "quarantined") failed++;
     io.out(`${describeOutcome(outcome)}\n`);
   }

@@ -1,9 +1,9 @@
 import { checkHealthJob } from "./check-health.ts";
 import type { JobDefinition, QueueName } from "./define-job.ts";
-import { runSourceJob, runSourceScheduleId } from "./run-source.ts";
+import { runSourceJob, runSourceOnce, runSourceScheduleId } from "./run-source.ts";
 
 export type { JobContext, JobDefinition, JobResult, QueueName } from "./define-job.ts";
-export { checkHealthJob, runSourceJob, runSourceScheduleId };
+export { checkHealthJob, runSourceJob, runSourceOnce, runSourceScheduleId };
 
 /** Every job the runners know, by name. */
 export const JOBS = [runSourceJob, checkHealthJob] as const;
