@@ -378,3 +378,6 @@ await benchWholeProcessOn(cclPair);
 // second through the BullMQ runner against bare BullMQ (jobs.ts).
 const { benchJobs } = await import("./jobs.ts");
 await benchJobs();
+// Alerts: matching one change against 100k subscriptions, by index and one by one (match.ts).
+const { benchMatch } = await import("./match.ts");
+await benchMatch();

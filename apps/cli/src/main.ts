@@ -76,6 +76,28 @@ export const COMMANDS: readonly Command[] = [
     load: () => import("./commands/changes.ts"),
   },
   {
+    name: "subscribe",
+    summary: "subscribe an address to changes (a confirmation message is sent first)",
+    usage:
+      "regwatch subscribe <email> [--technology ...] [--jurisdiction ...] [--country ...] [--entry ...] [--kind ...] [--source ...] [--keyword ...] [--cadence immediate|daily|weekly] [--weekday mon] [--hour 8] [--tz Europe/Paris] [--json]",
+    db: true,
+    load: () => import("./commands/subscribe.ts"),
+  },
+  {
+    name: "subscriptions",
+    summary: "list subscriptions and what each receives",
+    usage: "regwatch subscriptions [--email <address>] [--all] [--json]",
+    db: true,
+    load: () => import("./commands/subscriptions.ts"),
+  },
+  {
+    name: "unsubscribe",
+    summary: "stop a subscription, or every subscription of an address",
+    usage: "regwatch unsubscribe <email|id>",
+    db: true,
+    load: () => import("./commands/unsubscribe.ts"),
+  },
+  {
     name: "backfill",
     summary: "build history from the source's official versions since a date, alerting nobody",
     usage: "regwatch backfill <source> --since <date> [--at <iso-date>]",

@@ -57,6 +57,27 @@ function originMap(raw: string): Record<string, string> {
 
 const text = (raw: string) => raw;
 
+// Signs every confirm and unsubscribe link: short keys are guessable.
+function secretKey(raw: string): string {
+  if (raw.length < 32) throw new BadValue("expected at least 32 characters (e.g. `openssl rand -hex 32`)");
+  return raw;
+}
+
+const ADDRESS = /^[^\s@<>(),;:"\\]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+
+function address(raw: string): string {
+  if (!ADDRESS.test(raw)) throw new BadValue("expected an email address");
+  return raw;
+}
+
+/** `address` or `Name <address>`, as the From header shows it. */
+function mailbox(raw: string): string {
+  const named = /^([^<>\r\n"]*)<([^<>\s]+)>$/.exec(raw.trim());
+  const bare = named ? named[2]! : raw.trim();
+  if (!/^[^\s@<>]+@[^\s@<>]+$/.test(bare)) throw new BadValue("expected an address or `Name <address>`");
+  return raw.trim();
+}
+
 function redisPrefix(raw: string): string {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(raw))
     throw new BadValue("expected letters, digits, '.', '_' or '-' (at most 64)");
@@ -70,6 +91,8 @@ export const ENVIRONMENT_VARIABLES = [
   "SMTP_URL",
   "PUBLIC_URL",
   "SECRET_KEY",
+  "ADMIN_EMAIL",
+  "REGWATCH_MAIL_FROM",
   "PORT",
   "HOST",
   "CHROMIUM_PATH",
@@ -95,6 +118,10 @@ export interface Config {
   smtpUrl: string | null;
   publicUrl: string;
   secretKey: string | null;
+  /** Where operator alerts go (source health transitions). */
+  adminEmail: string | null;
+  /** The From of every message. */
+  mailFrom: string;
   port: number;
   host: string;
   chromiumPath: string;
@@ -136,7 +163,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     REDIS_URL: read("REDIS_URL", text),
     SMTP_URL: read("SMTP_URL", text),
     PUBLIC_URL: read("PUBLIC_URL", httpUrl),
-    SECRET_KEY: read("SECRET_KEY", text),
+    SECRET_KEY: read("SECRET_KEY", secretKey),
+    ADMIN_EMAIL: read("ADMIN_EMAIL", address),
+    REGWATCH_MAIL_FROM: read("REGWATCH_MAIL_FROM", mailbox, "regwatch <regwatch@localhost>"),
     PORT: port,
     HOST: read("HOST", text, "127.0.0.1"),
     CHROMIUM_PATH: read("CHROMIUM_PATH", text, "/usr/bin/chromium"),
@@ -171,6 +200,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL ?? null,
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     secretKey: e.SECRET_KEY ?? null,
+    adminEmail: e.ADMIN_EMAIL ?? null,
+    mailFrom: e.REGWATCH_MAIL_FROM,
     port: e.PORT,
     host: e.HOST,
     chromiumPath: e.CHROMIUM_PATH,

@@ -12,6 +12,8 @@ describe("loadConfig", () => {
       SMTP_URL: "",
       PUBLIC_URL: "",
       SECRET_KEY: "",
+      ADMIN_EMAIL: "",
+      REGWATCH_MAIL_FROM: "",
       CHROMIUM_PATH: "",
       REGWATCH_DATA_DIR: "",
       REGWATCH_ORIGIN_MAP: "",
@@ -103,6 +105,24 @@ describe("loadConfig", () => {
       requireServices: false,
       debug: false,
     });
+  });
+
+  it("reads the mail settings and refuses a short secret key", () => {
+    expect(loadConfig({}).mailFrom).toBe("regwatch <regwatch@localhost>");
+    expect(loadConfig({ REGWATCH_MAIL_FROM: "Compliance <alerts@example.org>" }).mailFrom).toBe(
+      "Compliance <alerts@example.org>",
+    );
+    expect(() => loadConfig({ REGWATCH_MAIL_FROM: "nobody" })).toThrow(
+      /^bad environment: REGWATCH_MAIL_FROM: /,
+    );
+    expect(loadConfig({ ADMIN_EMAIL: "ops@example.org" }).adminEmail).toBe("ops@example.org");
+    expect(() => loadConfig({ ADMIN_EMAIL: "ops@example.org\r\nBcc: x@y.z" })).toThrow(
+      /^bad environment: ADMIN_EMAIL: /,
+    );
+    expect(() => loadConfig({ SECRET_KEY: "short" })).toThrow(
+      /^bad environment: SECRET_KEY: expected at least 32/,
+    );
+    expect(loadConfig({ SECRET_KEY: "k".repeat(32) }).secretKey).toBe("k".repeat(32));
   });
 
   it("knows when an npm script started it", () => {

@@ -3,6 +3,7 @@ import type { Logger } from "@regwatch/core/http";
 import { ensureSource, type Health, listSourceRows } from "@regwatch/db/queries/sources";
 import { createAppServer } from "@regwatch/server/app";
 import type { SourceDefinition } from "@regwatch/sources/define-source";
+import { alertDeps } from "./alerts.ts";
 import {
   CHECK_HEALTH_SCHEDULE,
   type JobContext,
@@ -119,6 +120,15 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     : inProcessRunner({ ctx, log, clock, concurrency: config.jobs.concurrency });
   metrics.setQueueDepthProvider(() => runner.depth());
   let server: Server | null = null;
+  // Subscribing needs a signing key; without one (a server database and no SECRET_KEY) the rest still runs.
+  let alerts: ReturnType<typeof alertDeps> | null = null;
+  if (options.web) {
+    try {
+      alerts = alertDeps(runtime);
+    } catch (err) {
+      log.warn({}, `subscriptions are off: ${(err as Error).message}`);
+    }
+  }
   try {
     let port: number | null = null;
     let schedules: ReconcileReport | null = null;
@@ -176,6 +186,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         runtime.stop();
         await runner.close();
         if (web) await closeServer(web);
+        await alerts?.mailer.close();
         // The unit of work in progress finishes before the database closes.
         await deps.exclusive(async () => {});
       },
@@ -183,6 +194,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   } catch (err) {
     if (server) await closeServer(server);
     await runner.close();
+    await alerts?.mailer.close();
     throw err;
   }
 }

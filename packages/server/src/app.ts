@@ -5,6 +5,7 @@ import { createRouter, type Handler } from "./router.ts";
 import { type HealthDeps, healthRoute } from "./routes/health.ts";
 import { type MetricsDeps, metricsRoute } from "./routes/metrics.ts";
 import { type SourceInfo, sourcesRoute } from "./routes/sources.ts";
+import { type SubscriptionDeps, subscriptionRoutes } from "./routes/subscriptions.ts";
 
 export interface AppDeps extends HealthDeps {
   /** Where failed requests are reported. */
@@ -13,6 +14,8 @@ export interface AppDeps extends HealthDeps {
   metrics?: MetricsDeps["metrics"];
   /** The registered sources with their schedules, for `/api/sources`; no route without them. */
   sources?: readonly SourceInfo[];
+  /** Subscribing, confirming and unsubscribing; no routes without them. */
+  subscriptions?: SubscriptionDeps;
 }
 
 /**
@@ -26,6 +29,7 @@ export function createApp(deps: AppDeps): Handler {
       healthRoute(deps),
       ...(deps.metrics ? [metricsRoute({ metrics: deps.metrics, log: deps.log })] : []),
       ...(deps.sources ? [sourcesRoute({ database: deps.database, sources: deps.sources })] : []),
+      ...(deps.subscriptions ? subscriptionRoutes(deps.subscriptions) : []),
     ],
     deps.log,
   );

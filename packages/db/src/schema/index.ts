@@ -2,3 +2,4 @@ export * from "./artifacts.ts";
 export * from "./changes.ts";
 export * from "./snapshots.ts";
 export * from "./sources.ts";
+export * from "./subscriptions.ts";

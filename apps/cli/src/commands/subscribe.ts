@@ -1,0 +1,108 @@
+import { parseArgs } from "node:util";
+import { UsageError } from "@regwatch/core/errors";
+import { SOURCES } from "@regwatch/sources/registry";
+import type { CommandRun } from "../command.ts";
+import { safeLine } from "../format.ts";
+import { expectPositionals } from "../io.ts";
+
+/** `regwatch subscribe <email> [filters] [--cadence …]`: a pending subscription and its confirmation message. */
+export const run: CommandRun = async (args, { io, runtime }) => {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      technology: { type: "string", multiple: true },
+      jurisdiction: { type: "string", multiple: true },
+      country: { type: "string", multiple: true },
+      entry: { type: "string", multiple: true },
+      kind: { type: "string", multiple: true },
+      source: { type: "string", multiple: true },
+      keyword: { type: "string", multiple: true },
+      cadence: { type: "string" },
+      weekday: { type: "string" },
+      hour: { type: "string" },
+      tz: { type: "string" },
+      json: { type: "boolean" },
+    },
+    allowPositionals: true,
+  });
+  expectPositionals(positionals, ["<email>"]);
+  const [
+    { parseSubscriptionInput, SubscriptionInputError },
+    { subscribe, SubscribeRefusedError },
+    { alertDeps },
+    { describeSubscription },
+  ] = await Promise.all([
+    import("@regwatch/alerts/subscription-input"),
+    import("@regwatch/alerts/subscribe"),
+    import("@regwatch/runtime/alerts"),
+    import("@regwatch/alerts/messages/confirm"),
+  ]);
+  let input: ReturnType<typeof parseSubscriptionInput>;
+  try {
+    input = parseSubscriptionInput(
+      {
+        email: positionals[0],
+        technologies: values.technology ?? [],
+        jurisdictions: values.jurisdiction ?? [],
+        countries: values.country ?? [],
+        entries: values.entry ?? [],
+        kinds: values.kind ?? [],
+        sources: values.source ?? [],
+        keywords: values.keyword ?? [],
+        ...(values.cadence !== undefined ? { cadence: values.cadence } : {}),
+        ...(values.weekday !== undefined ? { weekday: values.weekday } : {}),
+        ...(values.hour !== undefined ? { hour: values.hour } : {}),
+        ...(values.tz !== undefined ? { timeZone: values.tz } : {}),
+      },
+      { sourceIds: SOURCES.map((s) => s.id) },
+    );
+  } catch (err) {
+    if (err instanceof SubscriptionInputError)
+      throw new UsageError(`${optionFor(err.field)}: ${err.message}`);
+    throw err;
+  }
+  const deps = alertDeps(await runtime());
+  try {
+    const result = await subscribe(deps, input).catch((err: unknown) => {
+      if (err instanceof SubscribeRefusedError) throw new Error(err.message);
+      throw err;
+    });
+    if (values.json) {
+      io.out(
+        `${JSON.stringify({ subscription: result.subscription, confirmationSent: result.sent, error: result.error }, null, 2)}\n`,
+      );
+    } else {
+      io.out(
+        `${safeLine(`subscription ${result.subscription.id} for ${input.email}: pending confirmation`)}\n`,
+      );
+      for (const line of describeSubscription(result.subscription)) io.out(`  ${safeLine(line)}\n`);
+      io.out(
+        result.sent
+          ? `confirmation sent (${deps.mailer.kind === "file" ? "written to the outbox directory: SMTP_URL is not set" : "by SMTP"})\n`
+          : `${safeLine(`confirmation not sent yet: ${result.error}`)}\n`,
+      );
+    }
+    return result.sent ? 0 : 1;
+  } finally {
+    await deps.mailer.close();
+  }
+};
+
+/** The command-line option for a field of the subscription input. */
+function optionFor(field: string): string {
+  const options: Record<string, string> = {
+    email: "<email>",
+    technologies: "--technology",
+    jurisdictions: "--jurisdiction",
+    countries: "--country",
+    entries: "--entry",
+    kinds: "--kind",
+    sources: "--source",
+    keywords: "--keyword",
+    cadence: "--cadence",
+    weekday: "--weekday",
+    hour: "--hour",
+    timeZone: "--tz",
+  };
+  return options[field] ?? field;
+}

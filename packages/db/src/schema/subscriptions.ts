@@ -1,0 +1,77 @@
+import { index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { changeRecordsTable } from "./changes.ts";
+
+/** What a subscription filters on: an empty list is no constraint, all empty is everything. */
+export interface StoredFilters {
+  technologies: string[];
+  jurisdictions: string[];
+  countries: string[];
+  entries: string[];
+  kinds: string[];
+  sources: string[];
+  keywords: string[];
+}
+
+/**
+ * One subscription: an address, its filters and its cadence. Pending until
+ * the address confirms (double opt-in); nothing else is sent before.
+ */
+export const subscriptionsTable = pgTable(
+  "subscriptions",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull(),
+    filters: jsonb("filters").$type<StoredFilters>().notNull(),
+    /** immediate | daily | weekly */
+    cadence: text("cadence").notNull(),
+    /** ISO weekday 1 (Monday) – 7 for weekly digests, else null. */
+    weekday: integer("weekday"),
+    /** Local hour of the digest, in `time_zone`. */
+    hour: integer("hour").notNull().default(8),
+    timeZone: text("time_zone").notNull().default("UTC"),
+    /** pending | active | paused | unsubscribed */
+    status: text("status").notNull().default("pending"),
+    /** Why a subscription was paused (repeated bounces). */
+    statusReason: text("status_reason"),
+    bounces: integer("bounces").notNull().default(0),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    confirmedAt: timestamp("confirmed_at", { withTimezone: true }),
+    unsubscribedAt: timestamp("unsubscribed_at", { withTimezone: true }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("subscriptions_email_idx").on(t.email), index("subscriptions_status_idx").on(t.status)],
+);
+
+/**
+ * The outbox: one row per message that must be sent, written in the same
+ * transaction as what caused it. The unique key makes a second row for the
+ * same (subscription, change) or (subscription, period) impossible, and the
+ * Message-ID is fixed when the row is written, so a retry is the same message.
+ */
+export const deliveriesTable = pgTable(
+  "deliveries",
+  {
+    id: serial("id").primaryKey(),
+    subscriptionId: text("subscription_id")
+      .notNull()
+      .references(() => subscriptionsTable.id),
+    /** confirm | immediate | digest */
+    kind: text("kind").notNull(),
+    /** `immediate:<change id>`, `digest:<period>`, `confirm:<n>`: unique per subscription. */
+    key: text("key").notNull(),
+    changeId: text("change_id").references(() => changeRecordsTable.id),
+    /** Messages that go out together (the changes of one instrument in one run) share a group. */
+    groupKey: text("group_key").notNull(),
+    messageId: text("message_id").notNull(),
+    /** pending | sent | failed */
+    status: text("status").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("deliveries_subscription_key_uq").on(t.subscriptionId, t.key),
+    index("deliveries_pending_idx").on(t.status, t.groupKey),
+  ],
+);

@@ -1,0 +1,168 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  type AlertDeps,
+  confirmByToken,
+  SubscribeRefusedError,
+  subscribe,
+  unsubscribeByToken,
+} from "@regwatch/alerts/subscribe";
+import { parseSubscriptionInput, SubscriptionInputError } from "@regwatch/alerts/subscription-input";
+import { TokenError } from "@regwatch/alerts/tokens";
+import { BodyError, parseBody, readBody } from "../body.ts";
+import { sendPage } from "../page.ts";
+import { type Route, sendJson } from "../router.ts";
+
+export interface SubscriptionDeps {
+  alerts: AlertDeps;
+  sourceIds: readonly string[];
+  /** Subscribe requests one client may make in an hour (default 10). */
+  perClientPerHour?: number;
+}
+
+const BODY_LIMIT = 16 * 1024;
+const HOUR_MS = 3_600_000;
+
+/** At most `limit` events per key in the last hour, kept in memory. */
+function rateLimiter(limit: number) {
+  const seen = new Map<string, number[]>();
+  return (key: string, now: number): boolean => {
+    const recent = (seen.get(key) ?? []).filter((t) => t > now - HOUR_MS);
+    if (recent.length >= limit) {
+      seen.set(key, recent);
+      return false;
+    }
+    recent.push(now);
+    seen.set(key, recent);
+    // A bounded map: old keys go when it grows.
+    if (seen.size > 10_000) for (const [k, v] of seen) if (!v.some((t) => t > now - HOUR_MS)) seen.delete(k);
+    return true;
+  };
+}
+
+const wantsJson = (req: IncomingMessage) =>
+  (req.headers["content-type"] ?? "").includes("json") ||
+  (req.headers.accept ?? "").includes("application/json");
+
+function tokenProblem(res: ServerResponse, err: TokenError) {
+  const why =
+    err.reason === "expired"
+      ? "This link has expired."
+      : err.reason === "wrong-purpose"
+        ? "This link is not meant for this page."
+        : "This link is not valid (it may be cut short: copy the whole link from the message).";
+  sendPage(res, 400, { title: "Link not valid", paragraphs: [why] });
+}
+
+/**
+ * `POST /subscriptions` (JSON or a form), `GET /subscriptions/confirm`,
+ * `GET`/`POST /unsubscribe`. GET never changes anything (mail scanners follow
+ * links); the unsubscribe POST is also RFC 8058's one-click.
+ */
+export function subscriptionRoutes(deps: SubscriptionDeps): Route[] {
+  const allow = rateLimiter(deps.perClientPerHour ?? 10);
+  return [
+    {
+      path: "/subscriptions",
+      methods: {
+        async POST(req, res) {
+          const json = wantsJson(req);
+          const fail = (status: number, error: string, field?: string) =>
+            json
+              ? sendJson(res, status, { error, ...(field ? { field } : {}) })
+              : sendPage(res, status, {
+                  title: "Not subscribed",
+                  paragraphs: [field ? `${field}: ${error}` : error],
+                });
+          const client = req.socket.remoteAddress ?? "unknown";
+          if (!allow(client, Date.now()))
+            return fail(429, "too many subscribe requests from this client; try again later");
+          let body: Record<string, unknown>;
+          try {
+            body = parseBody(req.headers["content-type"], await readBody(req, BODY_LIMIT));
+          } catch (err) {
+            if (err instanceof BodyError) return fail(err.status, err.message);
+            throw err;
+          }
+          let input: ReturnType<typeof parseSubscriptionInput>;
+          try {
+            input = parseSubscriptionInput(body, { sourceIds: deps.sourceIds });
+          } catch (err) {
+            if (err instanceof SubscriptionInputError) return fail(400, err.message, err.field);
+            throw err;
+          }
+          try {
+            const result = await subscribe(deps.alerts, input);
+            if (json)
+              return sendJson(res, 201, {
+                id: result.subscription.id,
+                status: result.subscription.status,
+                confirmationSent: result.sent,
+              });
+            return sendPage(res, 201, {
+              title: "Check your inbox",
+              paragraphs: [
+                `A confirmation message is on its way to ${input.email}. Nothing else is sent until you follow its link.`,
+              ],
+            });
+          } catch (err) {
+            if (err instanceof SubscribeRefusedError) return fail(429, err.message);
+            throw err;
+          }
+        },
+      },
+    },
+    {
+      path: "/subscriptions/confirm",
+      methods: {
+        async GET(_req, res, url) {
+          try {
+            const row = await confirmByToken(deps.alerts, url.searchParams.get("token") ?? "");
+            if (row.status === "unsubscribed")
+              return sendPage(res, 410, {
+                title: "Unsubscribed",
+                paragraphs: ["This subscription was stopped before it was confirmed."],
+              });
+            sendPage(res, 200, {
+              title: "Subscription confirmed",
+              paragraphs: [
+                `${row.email} will now receive the changes it asked for. Every message has a link to stop them.`,
+              ],
+            });
+          } catch (err) {
+            if (err instanceof TokenError) return tokenProblem(res, err);
+            throw err;
+          }
+        },
+      },
+    },
+    {
+      path: "/unsubscribe",
+      methods: {
+        async GET(_req, res, url) {
+          const token = url.searchParams.get("token") ?? "";
+          sendPage(res, 200, {
+            title: "Unsubscribe",
+            paragraphs: ["Stop this subscription? Other subscriptions of the same address are not affected."],
+            form: { action: `/unsubscribe?token=${encodeURIComponent(token)}`, button: "Unsubscribe" },
+          });
+        },
+        async POST(req, res, url) {
+          // The one-click POST carries `List-Unsubscribe=One-Click`; the page's button, nothing. Both act.
+          await readBody(req, BODY_LIMIT).catch(() => "");
+          try {
+            const row = await unsubscribeByToken(deps.alerts, url.searchParams.get("token") ?? "");
+            sendPage(res, 200, {
+              title: "Unsubscribed",
+              paragraphs: [
+                row ? `${row.email} will receive nothing more from this subscription.` : "Nothing to stop.",
+              ],
+            });
+          } catch (err) {
+            if (err instanceof TokenError) return tokenProblem(res, err);
+            throw err;
+          }
+        },
+      },
+    },
+  ];
+}
