@@ -55,7 +55,7 @@ async function schedulers(url: string) {
   const connection = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
     const counts: Record<string, string[]> = {};
-    for (const name of ["sources", "maintenance"]) {
+    for (const name of ["sources", "maintenance", "alerts"]) {
       const queue = new Queue(name, { connection, prefix: "regwatch" });
       counts[name] = (await queue.getJobSchedulers(0, -1)).map((s) => `${s.key} ${s.pattern} ${s.tz}`).sort();
       await queue.close();
@@ -78,12 +78,13 @@ describe.skipIf(!require && !process.env.REDIS_URL)("the service on BullMQ", () 
     };
     expect(health.status).toBe("ok");
     expect(health.components.runner).toEqual({ ok: true, detail: "redis PONG" });
-    expect(health.components.scheduler?.detail).toMatch(/^4 schedules \(bullmq\)$/);
+    expect(health.components.scheduler?.detail).toMatch(/^5 schedules \(bullmq\)$/);
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/^regwatch_queue_jobs\{queue="sources",state="waiting"\} \d+$/m);
     const first = await schedulers(redis.url);
     expect(first.sources).toHaveLength(3);
+    expect(first.alerts).toEqual([expect.stringMatching(/^deliver-alerts \d{1,2} \* \* \* \* \* UTC$/)]);
     expect(first.maintenance).toEqual([
       expect.stringMatching(/^check-health \d{1,2} \*\/15 \* \* \* \* UTC$/),
     ]);
@@ -108,7 +109,7 @@ describe.skipIf(!require && !process.env.REDIS_URL)("the service on BullMQ", () 
       const worker = await launch(
         ["worker"],
         baseEnv,
-        /regwatch worker \(pid \d+; jobs: sources, maintenance via bullmq/,
+        /regwatch worker \(pid \d+; jobs: sources, maintenance, alerts via bullmq/,
       );
       children.push(worker.child);
       worker.child.kill("SIGTERM");
@@ -126,7 +127,7 @@ describe.skipIf(!require && !process.env.REDIS_URL)("the service on BullMQ", () 
       const worker = await launch(
         ["worker"],
         baseEnv,
-        /regwatch worker \(pid \d+; jobs: sources, maintenance via bullmq/,
+        /regwatch worker \(pid \d+; jobs: sources, maintenance, alerts via bullmq/,
       );
       children.push(worker.child);
       await redis.stop("SIGTERM");

@@ -149,6 +149,7 @@ export async function accept(
     snapshot,
     records,
     instrument,
+    outbox: deps.outbox,
   });
   deps.log.info(
     {

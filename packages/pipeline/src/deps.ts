@@ -1,4 +1,5 @@
 import type { BrowserClient, HttpClient, Logger } from "@regwatch/core/http";
+import type { ChangeRecord } from "@regwatch/core/schemas";
 import type { ArtifactFiles } from "@regwatch/db/artifact-files";
 import type { Db } from "@regwatch/db/open-database";
 
@@ -12,6 +13,15 @@ export interface PipelineDeps {
   log: Logger;
   /** Serializes units of database work inside one process (see docs/decisions/0002). */
   exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+  /**
+   * Writes the alerts new records call for into the outbox, in the store's
+   * transaction (`alertOutbox` in @regwatch/alerts); none without it.
+   */
+  outbox?: (
+    tx: Db,
+    records: readonly ChangeRecord[],
+    context: { snapshotId: number; at: Date },
+  ) => Promise<number>;
 }
 
 /** A promise-chain mutex: one unit of work at a time, in arrival order. */

@@ -14,6 +14,7 @@ import {
 import { recordSuccess } from "@regwatch/db/queries/sources";
 import type { snapshotsTable } from "@regwatch/db/schema";
 import type { SourceDefinition } from "@regwatch/sources/define-source";
+import type { PipelineDeps } from "./deps.ts";
 
 /** ETag / Last-Modified of a body, once it is safely archived and processed. */
 export async function rememberValidators(db: Db, response: HttpResponse, at: Date) {
@@ -59,6 +60,8 @@ export interface AcceptedSnapshot {
     | { id: number }
     | { citation: string; effectiveAt: string | null; publishedAt: string | null; url: string | null }
     | null;
+  /** Writes the alerts the records call for, in this transaction. */
+  outbox?: PipelineDeps["outbox"];
 }
 
 /**
@@ -91,6 +94,8 @@ export async function storeAccepted(tx: Db, a: AcceptedSnapshot) {
   else if (a.instrument)
     eventId = (await upsertEvent(tx, { jurisdiction: a.source.jurisdiction, ...a.instrument })).id;
   const inserted = await insertChanges(tx, a.records, { snapshotId: row.id, eventId });
+  // In the same transaction as the records: an alert is never lost, nor written twice.
+  if (a.outbox && inserted > 0) await a.outbox(tx, a.records, { snapshotId: row.id, at: a.runAt });
   await recordSuccess(tx, a.source.id, { at: a.runAt, changed: inserted > 0 });
   await rememberValidators(tx, a.response, a.runAt);
   return row;

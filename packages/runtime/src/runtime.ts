@@ -50,13 +50,21 @@ export async function createRuntime(
   log: Logger,
   exclusive?: PipelineDeps["exclusive"],
 ): Promise<Runtime> {
-  const [{ getValidators }, { createBrowserClient }, { createHttpClient }, { createExclusive }] =
-    await Promise.all([
-      import("@regwatch/db/queries/artifacts"),
-      import("@regwatch/fetch/browser"),
-      import("@regwatch/fetch/http-client"),
-      import("@regwatch/pipeline/deps"),
-    ]);
+  const [
+    { getValidators },
+    { createBrowserClient },
+    { createHttpClient },
+    { createExclusive },
+    { createSubscriptionMatcher },
+    { alertOutbox },
+  ] = await Promise.all([
+    import("@regwatch/db/queries/artifacts"),
+    import("@regwatch/fetch/browser"),
+    import("@regwatch/fetch/http-client"),
+    import("@regwatch/pipeline/deps"),
+    import("@regwatch/alerts/matcher"),
+    import("@regwatch/alerts/outbox"),
+  ]);
   const stopping = new AbortController();
   // With Redis, the turns at each publisher are shared by every worker on every host.
   const redis = config.redisUrl
@@ -94,6 +102,8 @@ export async function createRuntime(
       browser,
       log,
       exclusive: exclusive ?? createExclusive(),
+      // Alerts for new records are written with them: matched against the active subscriptions.
+      outbox: alertOutbox(createSubscriptionMatcher(), config.publicUrl),
     },
     stop() {
       stopping.abort();

@@ -6,6 +6,7 @@ import type { SourceDefinition } from "@regwatch/sources/define-source";
 import { alertDeps } from "./alerts.ts";
 import {
   CHECK_HEALTH_SCHEDULE,
+  DELIVER_ALERTS_SCHEDULE,
   type JobContext,
   QUEUES,
   type QueueName,
@@ -51,6 +52,7 @@ export function scheduleSpecs(sources: readonly SourceDefinition[]): ScheduleSpe
       cron: s.schedule,
     })),
     { id: "check-health", job: "check-health", payload: {}, cron: CHECK_HEALTH_SCHEDULE },
+    { id: "deliver-alerts", job: "deliver-alerts", payload: {}, cron: DELIVER_ALERTS_SCHEDULE },
   ];
 }
 
@@ -92,6 +94,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const { runtime, sources, log } = options;
   const { config, database, deps } = runtime;
   const clock = options.clock ?? realClock;
+  // Subscribing and delivering need a signing key; without one (a server database and no SECRET_KEY) the rest still runs.
+  let alerts: ReturnType<typeof alertDeps> | null = null;
+  try {
+    alerts = alertDeps(runtime);
+  } catch (err) {
+    log.warn({}, `subscriptions are off: ${(err as Error).message}`);
+  }
   const metrics = createMetrics();
   const ctx: JobContext = {
     config,
@@ -99,6 +108,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     deps,
     sources,
     metrics,
+    alerts,
     log,
     now: () => new Date(clock.now()),
   };
@@ -119,16 +129,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       })
     : inProcessRunner({ ctx, log, clock, concurrency: config.jobs.concurrency });
   metrics.setQueueDepthProvider(() => runner.depth());
+  ctx.enqueue = (job, payload) => runner.enqueue(job, payload);
   let server: Server | null = null;
-  // Subscribing needs a signing key; without one (a server database and no SECRET_KEY) the rest still runs.
-  let alerts: ReturnType<typeof alertDeps> | null = null;
-  if (options.web) {
-    try {
-      alerts = alertDeps(runtime);
-    } catch (err) {
-      log.warn({}, `subscriptions are off: ${(err as Error).message}`);
-    }
-  }
   try {
     let port: number | null = null;
     let schedules: ReconcileReport | null = null;

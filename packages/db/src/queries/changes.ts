@@ -78,6 +78,8 @@ export interface ChangeFilters {
   source?: string;
   /** Only records a subscriber would be told about. */
   alertOnly?: boolean;
+  /** These records only. */
+  ids?: readonly string[];
   limit?: number;
 }
 
@@ -87,6 +89,7 @@ export async function listChanges(db: Db, filters: ChangeFilters = {}): Promise<
   if (filters.jurisdiction) where.push(eq(changeRecordsTable.jurisdiction, filters.jurisdiction));
   if (filters.source) where.push(eq(changeRecordsTable.sourceId, filters.source));
   if (filters.alertOnly) where.push(eq(changeRecordsTable.alert, true));
+  if (filters.ids) where.push(inArray(changeRecordsTable.id, [...filters.ids]));
   if (filters.technology) {
     where.push(
       exists(

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gte, inArray, ne, sql } from "drizzle-orm";
+import { and, asc, count, eq, gte, inArray, max, ne, sql } from "drizzle-orm";
 import type { Db } from "../open-database.ts";
 import { deliveriesTable, type StoredFilters, subscriptionsTable } from "../schema/index.ts";
 
@@ -139,4 +139,50 @@ export async function confirmationsSince(db: Db, email: string, since: Date): Pr
       ),
     );
   return row?.n ?? 0;
+}
+
+/** The state of the active subscriptions in one cheap read: an index built from them is stale when it moves. */
+export async function activeSubscriptionsVersion(db: Db): Promise<string> {
+  const [row] = await db
+    .select({ n: count(), latest: max(subscriptionsTable.updatedAt) })
+    .from(subscriptionsTable)
+    .where(eq(subscriptionsTable.status, "active"));
+  return `${row?.n ?? 0}:${row?.latest?.toISOString() ?? ""}`;
+}
+
+/** Marks a group of deliveries after one send: they went out together as one message. */
+export async function recordGroupAttempt(
+  db: Db,
+  ids: number[],
+  result: { sentAt: Date } | { error: string; final: boolean },
+): Promise<void> {
+  for (const id of ids) await recordDeliveryAttempt(db, id, result);
+}
+
+/** A permanent refusal of an address: counted; after `limit` the subscription is paused, with the reason. */
+export async function recordBounce(
+  db: Db,
+  id: string,
+  reason: string,
+  limit: number,
+  at: Date,
+): Promise<SubscriptionRow | undefined> {
+  const [row] = await db
+    .update(subscriptionsTable)
+    .set({ bounces: sql`${subscriptionsTable.bounces} + 1`, updatedAt: at })
+    .where(eq(subscriptionsTable.id, id))
+    .returning();
+  if (row && row.bounces >= limit && row.status === "active") {
+    const [paused] = await db
+      .update(subscriptionsTable)
+      .set({
+        status: "paused",
+        statusReason: `paused after ${row.bounces} refused deliveries: ${reason}`,
+        updatedAt: at,
+      })
+      .where(eq(subscriptionsTable.id, id))
+      .returning();
+    return paused;
+  }
+  return row;
 }

@@ -1,3 +1,4 @@
+import type { AlertDeps } from "@regwatch/alerts/subscribe";
 import type { Config } from "@regwatch/config";
 import type { RetryPolicy } from "@regwatch/core/errors";
 import type { Logger } from "@regwatch/core/http";
@@ -7,8 +8,8 @@ import type { SourceDefinition } from "@regwatch/sources/define-source";
 import type { z } from "zod";
 import type { Metrics } from "../metrics.ts";
 
-/** Kinds of work, one queue each: a slow source never holds up a health check (or, later, an alert). */
-export type QueueName = "sources" | "maintenance";
+/** Kinds of work, one queue each: a slow source never holds up a health check or an alert. */
+export type QueueName = "sources" | "maintenance" | "alerts";
 
 /** What a job needs from the process it runs in. */
 export interface JobContext {
@@ -17,6 +18,10 @@ export interface JobContext {
   deps: PipelineDeps;
   sources: readonly SourceDefinition[];
   metrics: Metrics;
+  /** Subscriptions and mail; null when there is no key to sign links with. */
+  alerts?: AlertDeps | null;
+  /** Queues another job through the runner that runs this one (none outside a runner). */
+  enqueue?: (job: string, payload: Record<string, unknown>) => Promise<unknown>;
   log: Logger;
   /** The runner's clock: a fake one in tests. */
   now(): Date;

@@ -18,6 +18,8 @@ export async function runSourceOnce(
   const outcome = await runSource(ctx.deps, source, { runAt: ctx.now() });
   ctx.metrics.observeRun(outcome, (performance.now() - started) / 1000);
   ctx.metrics.setSourceHealth(source.id, outcome.health);
+  // Alerts written with the records go out now, not at the next sweep.
+  if (ctx.enqueue && outcome.records.some((r) => r.alert)) await ctx.enqueue("deliver-alerts", {});
   // Another worker may have stored this very version a moment ago: the source's lock made this one wait.
   const already = outcome.status === "unchanged" && outcome.artifacts > 0 ? " (already stored)" : "";
   const summary = `${source.id}: ${outcome.status}${already}${outcome.records.length ? `, ${outcome.records.length} change records` : ""}${outcome.reason ? ` (${outcome.reason})` : ""}`;
