@@ -21,7 +21,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "worker",
     summary: "take jobs from Redis (REDIS_URL) until stopped: more workers on more hosts",
-    usage: "regwatch worker [--queues sources,maintenance]",
+    usage: "regwatch worker [--queues sources,maintenance,alerts]",
     db: true,
     load: () => import("./commands/worker.ts"),
   },
