@@ -126,7 +126,7 @@ describe.each(testDatabases())("alerts over SMTP on $name", (testDb) => {
   it("sends one grouped message to each matching immediate subscriber, and nothing to the rest", async () => {
     expect((await ingest(v2024, "2025-01-02T00:00:00Z")).status).toBe("baseline");
     // A baseline tells nobody.
-    expect(await pendingDeliveries(database.db)).toEqual([]);
+    expect(await pendingDeliveries(database.db, "immediate")).toEqual([]);
 
     const outcome = await ingest(v2025, "2025-07-25T00:00:00Z");
     expect(outcome.status).toBe("changed");

@@ -5,7 +5,7 @@ import {
   getSubscription,
   pendingDeliveries,
   recordBounce,
-  recordGroupAttempt,
+  recordDeliveryAttempt,
 } from "@regwatch/db/queries/subscriptions";
 import { PermanentMailError } from "@regwatch/mail/mailer";
 import { subscriptionLinks, unsubscribeHeaders } from "./links.ts";
@@ -34,7 +34,7 @@ export interface DeliveryReport {
  */
 export async function deliverPending(deps: AlertDeps): Promise<DeliveryReport> {
   const report: DeliveryReport = { sent: 0, failed: 0, deferred: 0, skipped: 0 };
-  const pending = (await pendingDeliveries(deps.db)).filter((d) => d.kind === "immediate");
+  const pending = await pendingDeliveries(deps.db, "immediate");
   const groups = new Map<string, DeliveryRow[]>();
   for (const row of pending) groups.set(row.groupKey, [...(groups.get(row.groupKey) ?? []), row]);
   if (!groups.size) return report;
@@ -49,7 +49,7 @@ export async function deliverPending(deps: AlertDeps): Promise<DeliveryReport> {
     const subscription = await getSubscription(deps.db, rows[0]!.subscriptionId);
     if (!subscription || subscription.status !== "active") {
       // Unsubscribed (or paused) since the alert was written: nothing more reaches it.
-      await recordGroupAttempt(deps.db, ids, {
+      await recordDeliveryAttempt(deps.db, ids, {
         error: `subscription ${subscription?.status ?? "gone"}`,
         final: true,
       });
@@ -68,17 +68,17 @@ export async function deliverPending(deps: AlertDeps): Promise<DeliveryReport> {
         messageId: rows[0]!.messageId,
         headers: unsubscribeHeaders(links, null),
       });
-      await recordGroupAttempt(deps.db, ids, { sentAt: deps.now() });
+      await recordDeliveryAttempt(deps.db, ids, { sentAt: deps.now() });
       report.sent++;
     } catch (err) {
       const reason = (err as Error).message;
       if (err instanceof PermanentMailError) {
-        await recordGroupAttempt(deps.db, ids, { error: reason, final: true });
+        await recordDeliveryAttempt(deps.db, ids, { error: reason, final: true });
         await recordBounce(deps.db, subscription.id, reason, BOUNCES_BEFORE_PAUSE, deps.now());
         report.failed++;
       } else {
         const final = Math.max(...rows.map((r) => r.attempts)) + 1 >= ATTEMPTS_PER_MESSAGE;
-        await recordGroupAttempt(deps.db, ids, { error: reason, final });
+        await recordDeliveryAttempt(deps.db, ids, { error: reason, final });
         if (final) report.failed++;
         else report.deferred++;
       }

@@ -9,27 +9,10 @@
 // by the same predicates as the reference, so the index can only be wrong by
 // missing a candidate, never by matching too much.
 import type { ChangeRecord } from "@regwatch/core/schemas";
+import type { StoredFilters } from "@regwatch/db/schema";
 
-/** What one subscription asks for. An empty list puts no constraint on its dimension. */
-export interface SubscriptionFilters {
-  /** Taxonomy ids (`TECHNOLOGY_IDS`). */
-  technologies: string[];
-  /** Issuing jurisdictions (`JURISDICTION_CODES`: "US", "CA", "EU", …). */
-  jurisdictions: string[];
-  /** Affected destinations, ISO 3166-1 alpha-2 (`ChangeRecord.countries`). */
-  countries: string[];
-  /**
-   * Entry patterns on `subject`: "3B001" (that entry and everything under it,
-   * "3B001.c.1"; "5506" covers "5506(2)(c)"), or "3B*" (any key starting with "3B").
-   */
-  entries: string[];
-  /** `ChangeRecord.kind` values: added, removed, modified, published. */
-  kinds: string[];
-  /** Source ids ("us.ecfr.ccl"). */
-  sources: string[];
-  /** Whole words or phrases, any case, in title, subject, before or after. */
-  keywords: string[];
-}
+/** What one subscription asks for (stored as such in `subscriptions.filters`). */
+export type SubscriptionFilters = StoredFilters;
 
 export type ChangeRecordLike = Pick<
   ChangeRecord,

@@ -92,11 +92,11 @@ export async function subscribe(
       messageId: delivery!.messageId,
       headers: unsubscribeHeaders(links, null),
     });
-    await recordDeliveryAttempt(deps.db, delivery!.id, { sentAt: deps.now() });
+    await recordDeliveryAttempt(deps.db, [delivery!.id], { sentAt: deps.now() });
     return { subscription, sent: true, error: null };
   } catch (err) {
     const error = (err as Error).message;
-    await recordDeliveryAttempt(deps.db, delivery!.id, { error, final: false });
+    await recordDeliveryAttempt(deps.db, [delivery!.id], { error, final: false });
     deps.log.warn({ subscriptionId: id }, `confirmation not sent yet: ${error}`);
     return { subscription, sent: false, error };
   }

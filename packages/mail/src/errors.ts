@@ -9,12 +9,8 @@ interface MailErrorDetails {
   code: string | null;
 }
 
-/**
- * The message was refused for good (an SMTP 5xx reply, or an address or message
- * that can never be sent): do not retry this delivery; record it as failed.
- */
-export class PermanentMailError extends Error implements MailErrorDetails {
-  override readonly name = "PermanentMailError";
+/** What both kinds of failure carry from the SMTP conversation. */
+abstract class MailFailure extends Error implements MailErrorDetails {
   readonly responseCode: number | null;
   readonly response: string;
   readonly code: string | null;
@@ -27,20 +23,19 @@ export class PermanentMailError extends Error implements MailErrorDetails {
 }
 
 /**
+ * The message was refused for good (an SMTP 5xx reply, or an address or message
+ * that can never be sent): do not retry this delivery; record it as failed.
+ */
+export class PermanentMailError extends MailFailure {
+  override readonly name = "PermanentMailError";
+}
+
+/**
  * The message may well go through later (an SMTP 4xx reply, a refused or dropped
  * connection, a timeout, a rejected login): retry this delivery with backoff.
  */
-export class TemporaryMailError extends Error implements MailErrorDetails {
+export class TemporaryMailError extends MailFailure {
   override readonly name = "TemporaryMailError";
-  readonly responseCode: number | null;
-  readonly response: string;
-  readonly code: string | null;
-  constructor(message: string, details: MailErrorDetails, options?: { cause?: unknown }) {
-    super(message, options);
-    this.responseCode = details.responseCode;
-    this.response = details.response;
-    this.code = details.code;
-  }
 }
 
 export type MailError = PermanentMailError | TemporaryMailError;

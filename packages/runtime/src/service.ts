@@ -13,8 +13,9 @@ import {
   runSourceScheduleId,
 } from "./jobs/index.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
-import { type Clock, inProcessRunner, realClock } from "./runners/in-process.ts";
+import { inProcessRunner } from "./runners/in-process.ts";
 import type { ReconcileReport, Runner, ScheduleSpec } from "./runners/runner.ts";
+import { type Clock, realClock } from "./runners/runner.ts";
 import type { Runtime } from "./runtime.ts";
 import { describeCadence } from "./schedule.ts";
 

@@ -1,4 +1,4 @@
-import type { Clock } from "../src/runners/in-process.ts";
+import type { Clock } from "../src/runners/runner.ts";
 
 /** Lets promise chains and the work they start run: a few turns of the event loop. */
 export async function settle(turns = 5): Promise<void> {

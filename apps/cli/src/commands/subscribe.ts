@@ -28,7 +28,7 @@ export const run: CommandRun = async (args, { io, runtime }) => {
   expectPositionals(positionals, ["<email>"]);
   const [
     { parseSubscriptionInput, SubscriptionInputError },
-    { subscribe, SubscribeRefusedError },
+    { subscribe },
     { alertDeps },
     { describeSubscription },
   ] = await Promise.all([
@@ -63,10 +63,8 @@ export const run: CommandRun = async (args, { io, runtime }) => {
   }
   const deps = alertDeps(await runtime());
   try {
-    const result = await subscribe(deps, input).catch((err: unknown) => {
-      if (err instanceof SubscribeRefusedError) throw new Error(err.message);
-      throw err;
-    });
+    // A refusal (too many confirmations to the address) is an error with its reason: exit 1.
+    const result = await subscribe(deps, input);
     if (values.json) {
       io.out(
         `${JSON.stringify({ subscription: result.subscription, confirmationSent: result.sent, error: result.error }, null, 2)}\n`,

@@ -87,23 +87,19 @@ export async function enqueueDeliveries(db: Db, rows: NewDelivery[]): Promise<De
   return db.insert(deliveriesTable).values(rows).onConflictDoNothing().returning();
 }
 
-export async function pendingDeliveries(db: Db, groupKeys?: string[]): Promise<DeliveryRow[]> {
+/** Outbox rows still to send, of one kind, oldest first. */
+export async function pendingDeliveries(db: Db, kind: string): Promise<DeliveryRow[]> {
   return db
     .select()
     .from(deliveriesTable)
-    .where(
-      and(
-        eq(deliveriesTable.status, "pending"),
-        ...(groupKeys ? [inArray(deliveriesTable.groupKey, groupKeys)] : []),
-      ),
-    )
+    .where(and(eq(deliveriesTable.status, "pending"), eq(deliveriesTable.kind, kind)))
     .orderBy(asc(deliveriesTable.id));
 }
 
 /** After a send: sent, or one more failed attempt with the reason (failed for good when `final`). */
 export async function recordDeliveryAttempt(
   db: Db,
-  id: number,
+  ids: readonly number[],
   result: { sentAt: Date } | { error: string; final: boolean },
 ): Promise<void> {
   await db
@@ -122,7 +118,7 @@ export async function recordDeliveryAttempt(
             lastError: result.error,
           },
     )
-    .where(eq(deliveriesTable.id, id));
+    .where(inArray(deliveriesTable.id, [...ids]));
 }
 
 /** Confirmation messages sent to an address since a moment: subscribing someone else's address over and over is refused. */
@@ -148,15 +144,6 @@ export async function activeSubscriptionsVersion(db: Db): Promise<string> {
     .from(subscriptionsTable)
     .where(eq(subscriptionsTable.status, "active"));
   return `${row?.n ?? 0}:${row?.latest?.toISOString() ?? ""}`;
-}
-
-/** Marks a group of deliveries after one send: they went out together as one message. */
-export async function recordGroupAttempt(
-  db: Db,
-  ids: number[],
-  result: { sentAt: Date } | { error: string; final: boolean },
-): Promise<void> {
-  for (const id of ids) await recordDeliveryAttempt(db, id, result);
 }
 
 /** A permanent refusal of an address: counted; after `limit` the subscription is paused, with the reason. */

@@ -1,14 +1,24 @@
 import { index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { changeRecordsTable } from "./changes.ts";
 
-/** What a subscription filters on: an empty list is no constraint, all empty is everything. */
+/** What a subscription filters on. An empty list puts no constraint on its dimension; all empty is everything. */
 export interface StoredFilters {
+  /** Taxonomy ids (`TECHNOLOGY_IDS`). */
   technologies: string[];
+  /** Issuing jurisdictions (`JURISDICTION_CODES`: "US", "CA", "EU", …). */
   jurisdictions: string[];
+  /** Affected destinations, ISO 3166-1 alpha-2 (`ChangeRecord.countries`). */
   countries: string[];
+  /**
+   * Entry patterns on `subject`: "3B001" (that entry and everything under it,
+   * "3B001.c.1"; "5506" covers "5506(2)(c)"), or "3B*" (any key starting with "3B").
+   */
   entries: string[];
+  /** `ChangeRecord.kind` values: added, removed, modified, published. */
   kinds: string[];
+  /** Source ids ("us.ecfr.ccl"). */
   sources: string[];
+  /** Whole words or phrases, any case, in title, subject, before or after. */
   keywords: string[];
 }
 

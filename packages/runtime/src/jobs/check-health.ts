@@ -1,4 +1,4 @@
-import { listSourceRows, markOverdue } from "@regwatch/db/queries/sources";
+import { type Health, listSourceRows, markOverdue } from "@regwatch/db/queries/sources";
 import { z } from "zod";
 import { describeCadence, staleSince } from "../schedule.ts";
 import { defineJob } from "./define-job.ts";
@@ -40,7 +40,7 @@ export const checkHealthJob = defineJob({
           health = "stale";
         }
       }
-      ctx.metrics.setSourceHealth(source.id, health as Parameters<typeof ctx.metrics.setSourceHealth>[1]);
+      ctx.metrics.setSourceHealth(source.id, health as Health);
     }
     return {
       summary: overdue.length ? `stale: ${overdue.join(", ")}` : `${ctx.sources.length} sources checked`,

@@ -3,30 +3,14 @@ import { JOBS, type JobContext, type JobDefinition, QUEUES, type QueueName } fro
 import { nextRuns } from "../schedule.ts";
 import {
   backoffDelay,
+  type Clock,
   QUEUE_STATES,
   type ReconcileReport,
   type Runner,
+  realClock,
   runWithTimeout,
   type ScheduleSpec,
 } from "./runner.ts";
-
-/** Time as the runner sees it: the real clock, or a fake one that tests move by hand. */
-export interface Clock {
-  now(): number;
-  /** Calls `fn` once `ms` have passed on this clock; the function returned cancels it. */
-  setTimeout(fn: () => void, ms: number): () => void;
-}
-
-// setTimeout's longest delay; a later fire time is reached in steps.
-const LONGEST_TIMER_MS = 2 ** 31 - 1;
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const timer = setTimeout(fn, Math.min(ms, LONGEST_TIMER_MS));
-    return () => clearTimeout(timer);
-  },
-};
 
 interface QueuedJob {
   // biome-ignore lint/suspicious/noExplicitAny: jobs of every payload share the queue
@@ -44,6 +28,8 @@ interface QueuedJob {
  * policy as BullMQ, inside this process. One job at a time per queue, up to
  * `concurrency`; a job whose key is waiting or running is not queued twice.
  */
+export type { Clock };
+
 export function inProcessRunner(options: {
   ctx: JobContext;
   log: Logger;

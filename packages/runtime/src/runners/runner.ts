@@ -42,7 +42,7 @@ export class JobTimeoutError extends Error {
 export async function runWithTimeout<P>(
   def: JobDefinition<P>,
   run: () => Promise<JobResult>,
-  timers: { setTimeout(fn: () => void, ms: number): () => void } = realTimers,
+  timers: Pick<Clock, "setTimeout"> = realClock,
 ): Promise<JobResult> {
   let cancel = () => {};
   const timeout = new Promise<never>((_, reject) => {
@@ -58,9 +58,20 @@ export async function runWithTimeout<P>(
   }
 }
 
-export const realTimers = {
-  setTimeout(fn: () => void, ms: number): () => void {
-    const timer = setTimeout(fn, ms);
+/** Time as the runner sees it: the real clock, or a fake one that tests move by hand. */
+export interface Clock {
+  now(): number;
+  /** Calls `fn` once `ms` have passed on this clock; the function returned cancels it. */
+  setTimeout(fn: () => void, ms: number): () => void;
+}
+
+// setTimeout's longest delay; a later fire time is reached in steps.
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const timer = setTimeout(fn, Math.min(ms, LONGEST_TIMER_MS));
     return () => clearTimeout(timer);
   },
 };
