@@ -381,3 +381,11 @@ await benchJobs();
 // Alerts: matching one change against 100k subscriptions, by index and one by one (match.ts).
 const { benchMatch } = await import("./match.ts");
 await benchMatch();
+// Mail: 10,000 alert messages through regwatch's pooled mailer and through bare
+// nodemailer with the same pool, to a local SMTP server (deliver.ts).
+const { benchDeliver } = await import("./deliver.ts");
+await benchDeliver();
+// Alerts end to end (with REDIS_URL): a new list version to 1,000 alerts accepted
+// over SMTP, through the service's BullMQ runner on PGlite (alert-latency.ts).
+const { benchAlertLatency } = await import("./alert-latency.ts");
+await benchAlertLatency();

@@ -78,13 +78,16 @@ describe.skipIf(!require && !process.env.REDIS_URL)("the service on BullMQ", () 
     };
     expect(health.status).toBe("ok");
     expect(health.components.runner).toEqual({ ok: true, detail: "redis PONG" });
-    expect(health.components.scheduler?.detail).toMatch(/^5 schedules \(bullmq\)$/);
+    expect(health.components.scheduler?.detail).toMatch(/^6 schedules \(bullmq\)$/);
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/^regwatch_queue_jobs\{queue="sources",state="waiting"\} \d+$/m);
     const first = await schedulers(redis.url);
     expect(first.sources).toHaveLength(3);
-    expect(first.alerts).toEqual([expect.stringMatching(/^deliver-alerts \d{1,2} \* \* \* \* \* UTC$/)]);
+    expect([...(first.alerts ?? [])].sort()).toEqual([
+      expect.stringMatching(/^deliver-alerts \d{1,2} \* \* \* \* \* UTC$/),
+      expect.stringMatching(/^send-digests \d{1,2} \*\/5 \* \* \* \* UTC$/),
+    ]);
     expect(first.maintenance).toEqual([
       expect.stringMatching(/^check-health \d{1,2} \*\/15 \* \* \* \* UTC$/),
     ]);

@@ -126,7 +126,7 @@ describe.each(testDatabases())("alerts over SMTP on $name", (testDb) => {
   it("sends one grouped message to each matching immediate subscriber, and nothing to the rest", async () => {
     expect((await ingest(v2024, "2025-01-02T00:00:00Z")).status).toBe("baseline");
     // A baseline tells nobody.
-    expect(await pendingDeliveries(database.db, "immediate")).toEqual([]);
+    expect(await pendingDeliveries(database.db, ["immediate"])).toEqual([]);
 
     const outcome = await ingest(v2025, "2025-07-25T00:00:00Z");
     expect(outcome.status).toBe("changed");
@@ -167,5 +167,39 @@ describe.each(testDatabases())("alerts over SMTP on $name", (testDb) => {
     expect(report.sent).toBe(1);
     await smtp.waitFor(before + 1);
     expect(smtp.messages.slice(before).map((m) => m.to[0])).toEqual(["ca@example.org"]);
+  });
+
+  it("sends at most once more, with the same Message-ID, when the sender dies between 'accepted' and 'marked sent'", async () => {
+    const before = smtp.messages.length;
+    const v2027 = version("2027-01-10", [
+      ...items.slice(0, 140),
+      { label: "5998", text: "Ion implanters. (All destinations)" },
+    ]);
+    expect((await ingest(v2027, "2027-01-11T00:00:00Z")).status).toBe("changed");
+    // The server accepts the message, then the sender dies before recording it:
+    // the row is still pending, as after a crash.
+    const dying: Mailer = {
+      ...mailer,
+      async send(message) {
+        await mailer.send(message);
+        throw new Error("worker killed after the server accepted the message");
+      },
+    };
+    expect(await deliverPending({ ...alerts, mailer: dying })).toMatchObject({ sent: 0, deferred: 1 });
+    await smtp.waitFor(before + 1);
+    expect(await pendingDeliveries(database.db, ["immediate"], new Date("2100-01-01T00:00:00Z"))).not.toEqual(
+      [],
+    );
+
+    // The next sweep (after the backoff) sends it again: the same message to the receiver.
+    const later = { ...alerts, now: () => new Date(Date.now() + 10 * 60_000) };
+    expect(await deliverPending(later)).toMatchObject({ sent: 1 });
+    await smtp.waitFor(before + 2);
+    const [first, second] = smtp.messages.slice(before);
+    expect(second!.parsed.messageId).toBe(first!.parsed.messageId);
+    expect(second!.parsed.subject).toBe(first!.parsed.subject);
+    // And never a third time.
+    expect(await deliverPending(later)).toEqual({ sent: 0, failed: 0, deferred: 0, skipped: 0 });
+    expect(smtp.messages).toHaveLength(before + 2);
   });
 });

@@ -1,6 +1,7 @@
 // Subscribing as a person does it, over HTTP and real SMTP: double opt-in,
 // signed links, one-click unsubscribe, clear refusals, escaped input.
 import type { Server } from "node:http";
+import { subscriptionLinks } from "@regwatch/alerts/links";
 import type { AlertDeps } from "@regwatch/alerts/subscribe";
 import type { Database } from "@regwatch/db/open-database";
 import { getSubscription, listSubscriptions } from "@regwatch/db/queries/subscriptions";
@@ -184,5 +185,102 @@ describe.each(testDatabases())("subscriptions over HTTP and SMTP on $name", (tes
     const html = String(smtp.messages[before]!.parsed.html);
     expect(html).not.toMatch(/<script>/);
     expect(html).toMatch(/&#60;script&#62;/);
+  });
+
+  it("manages preferences from the signed link: the form shows them, a POST saves them, bad input names the field", async () => {
+    const res = await fetch(`${base}/subscriptions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "manage@example.org", keywords: ["<b>wafer</b>"] }),
+    });
+    const { id } = (await res.json()) as { id: string };
+    const manage = local(subscriptionLinks("http://regwatch.test", SECRET, id, new Date()).manage);
+
+    const page = await fetch(manage);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("manage@example.org");
+    // What the subscriber typed comes back escaped, in the field's value.
+    expect(html).toContain('value="&#60;b&#62;wafer&#60;/b&#62;"');
+    expect(html).not.toContain("<b>wafer</b>");
+    expect(page.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
+
+    const form = new URLSearchParams([
+      ["technologies", "quantum"],
+      ["technologies", "semiconductor-manufacturing-equipment"],
+      ["jurisdictions", "JP"],
+      ["entries", "3B001, 5506"],
+      ["keywords", ""],
+      ["cadence", "weekly"],
+      ["weekday", "4"],
+      ["hour", "7"],
+      ["timeZone", "Asia/Tokyo"],
+      ["sendEmptyDigests", "false"],
+      ["emailAlerts", "true"],
+      ["webhookUrl", ""],
+      ["webhookFormat", "json"],
+    ]);
+    const saved = await fetch(manage, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: form.toString(),
+    });
+    const savedPage = await saved.clone().text();
+    expect(saved.status, /Not saved[^<]*/.exec(savedPage)?.[0]).toBe(200);
+    expect(await saved.text()).toMatch(/Saved\./);
+    const row = await getSubscription(database.db, id);
+    expect(row).toMatchObject({
+      email: "manage@example.org",
+      cadence: "weekly",
+      weekday: 4,
+      hour: 7,
+      timeZone: "Asia/Tokyo",
+      sendEmptyDigests: false,
+      filters: {
+        technologies: ["quantum", "semiconductor-manufacturing-equipment"],
+        jurisdictions: ["JP"],
+        entries: ["3B001", "5506"],
+        keywords: [],
+        kinds: [],
+      },
+    });
+
+    // A bad value is refused naming the field, and nothing is saved.
+    form.set("timeZone", "Mars/Olympus_Mons");
+    const refused = await fetch(manage, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: form.toString(),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/Not saved — timeZone/);
+    expect((await getSubscription(database.db, id))?.timeZone).toBe("Asia/Tokyo");
+
+    // The address is not the form's to change.
+    form.set("timeZone", "UTC");
+    form.set("email", "thief@example.net");
+    await fetch(manage, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: form.toString(),
+    });
+    expect((await getSubscription(database.db, id))?.email).toBe("manage@example.org");
+
+    // A link for another purpose does not open the page; a tampered one neither.
+    const unsubscribeLink = local(
+      subscriptionLinks("http://regwatch.test", SECRET, id, new Date()).unsubscribe,
+    );
+    const wrong = await fetch(unsubscribeLink.replace("/unsubscribe", "/subscriptions/manage"));
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toMatch(/not meant for this page/);
+    const tampered = await fetch(`${manage.slice(0, -2)}xx`, { method: "POST", body: form.toString() });
+    expect(tampered.status).toBe(400);
+
+    const stop = await fetch(manage.replace("/subscriptions/manage", "/subscriptions/manage/unsubscribe"), {
+      method: "POST",
+    });
+    expect(stop.status).toBe(200);
+    expect((await getSubscription(database.db, id))?.status).toBe("unsubscribed");
+    expect((await fetch(manage)).status).toBe(410);
   });
 });

@@ -79,7 +79,7 @@ export const COMMANDS: readonly Command[] = [
     name: "subscribe",
     summary: "subscribe an address to changes (a confirmation message is sent first)",
     usage:
-      "regwatch subscribe <email> [--technology ...] [--jurisdiction ...] [--country ...] [--entry ...] [--kind ...] [--source ...] [--keyword ...] [--cadence immediate|daily|weekly] [--weekday mon] [--hour 8] [--tz Europe/Paris] [--json]",
+      "regwatch subscribe <email> [--technology ...] [--jurisdiction ...] [--country ...] [--entry ...] [--kind ...] [--source ...] [--keyword ...] [--cadence immediate|daily|weekly] [--weekday mon] [--hour 8] [--tz Europe/Paris] [--webhook <url> [--webhook-format json|slack|teams]] [--no-email] [--no-empty-digests] [--json]",
     db: true,
     load: () => import("./commands/subscribe.ts"),
   },
@@ -96,6 +96,13 @@ export const COMMANDS: readonly Command[] = [
     usage: "regwatch unsubscribe <email|id>",
     db: true,
     load: () => import("./commands/unsubscribe.ts"),
+  },
+  {
+    name: "digest",
+    summary: "send the daily or weekly digests due at a moment (each once, however often it runs)",
+    usage: "regwatch digest [--cadence daily|weekly] [--now <instant>] [--json]",
+    db: true,
+    load: () => import("./commands/digest.ts"),
   },
   {
     name: "backfill",

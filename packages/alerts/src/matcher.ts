@@ -6,6 +6,15 @@ import { SubscriptionIndex } from "./match.ts";
 export interface Match {
   subscriptionId: string;
   changeId: string;
+  /** Where its alerts go: the address, the webhook, or both. */
+  channels: Channel[];
+}
+
+export type Channel = "email" | "webhook";
+
+/** A subscription's delivery channels: email unless turned off, the webhook when it has one. */
+export function channelsOf(row: { emailAlerts: boolean; webhookUrl: string | null }): Channel[] {
+  return [...(row.emailAlerts ? ["email" as const] : []), ...(row.webhookUrl ? ["webhook" as const] : [])];
 }
 
 /**
@@ -15,7 +24,7 @@ export interface Match {
  */
 export function createSubscriptionMatcher() {
   let index = new SubscriptionIndex();
-  let cadences = new Map<string, string>();
+  let targets = new Map<string, { cadence: string; channels: Channel[] }>();
   let version: string | null = null;
 
   async function refresh(db: Db) {
@@ -25,7 +34,7 @@ export function createSubscriptionMatcher() {
     const next = new SubscriptionIndex();
     for (const row of rows) next.add(row.id, row.filters);
     index = next;
-    cadences = new Map(rows.map((r) => [r.id, r.cadence]));
+    targets = new Map(rows.map((r) => [r.id, { cadence: r.cadence, channels: channelsOf(r) }]));
     version = now;
   }
 
@@ -40,8 +49,9 @@ export function createSubscriptionMatcher() {
       const out: Match[] = [];
       for (const change of changes) {
         for (const subscriptionId of index.match(change)) {
-          if (!cadence || cadences.get(subscriptionId) === cadence)
-            out.push({ subscriptionId, changeId: change.id });
+          const target = targets.get(subscriptionId)!;
+          if (!cadence || target.cadence === cadence)
+            out.push({ subscriptionId, changeId: change.id, channels: target.channels });
         }
       }
       return out;

@@ -16,18 +16,25 @@ export function alertOutbox(matcher: SubscriptionMatcher, publicUrl: string) {
     const alertable = records.filter((r) => r.alert);
     if (!alertable.length) return 0;
     const matches = await matcher.match(tx, alertable, "immediate");
-    const rows = matches.map((m) => {
-      const group = `immediate:${m.subscriptionId}:${context.snapshotId}`;
-      return {
-        subscriptionId: m.subscriptionId,
-        kind: "immediate",
-        key: `immediate:${m.changeId}`,
-        changeId: m.changeId,
-        groupKey: group,
-        messageId: messageIdFor(publicUrl, `alert.${m.subscriptionId}.${context.snapshotId}`),
-        createdAt: context.at,
-      };
-    });
+    const rows = matches.flatMap((m) =>
+      m.channels.map((channel) => {
+        // A webhook delivery is its own row: the email may go out while the webhook is down, and neither resends the other.
+        const prefix = channel === "email" ? "" : `${channel}:`;
+        return {
+          subscriptionId: m.subscriptionId,
+          kind: "immediate",
+          channel,
+          key: `${prefix}immediate:${m.changeId}`,
+          changeId: m.changeId,
+          groupKey: `${prefix}immediate:${m.subscriptionId}:${context.snapshotId}`,
+          messageId: messageIdFor(
+            publicUrl,
+            `${prefix.replace(":", ".")}alert.${m.subscriptionId}.${context.snapshotId}`,
+          ),
+          createdAt: context.at,
+        };
+      }),
+    );
     return (await enqueueDeliveries(tx, rows)).length;
   };
 }

@@ -26,6 +26,10 @@ export interface AlertDeps {
   publicUrl: string;
   log: Logger;
   now(): Date;
+  /** Where operator messages (source-health transitions) go: `ADMIN_EMAIL`; none without it. */
+  adminEmail?: string | null;
+  /** `REGWATCH_ALLOW_PRIVATE_WEBHOOKS=1`: webhooks may point at loopback and private addresses (tests). */
+  allowPrivateWebhooks?: boolean;
 }
 
 // Confirmation messages one address may be sent in an hour: subscribing someone else's address over and over does not flood them.
@@ -68,6 +72,10 @@ export async function subscribe(
       weekday: input.weekday,
       hour: input.hour,
       timeZone: input.timeZone,
+      emailAlerts: input.emailAlerts,
+      sendEmptyDigests: input.sendEmptyDigests,
+      webhookUrl: input.webhookUrl,
+      webhookFormat: input.webhookFormat,
     },
     now,
   );

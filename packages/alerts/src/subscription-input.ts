@@ -11,6 +11,8 @@ import { isCountryCode } from "@regwatch/core/countries";
 import { JURISDICTION_CODES, type Jurisdiction } from "@regwatch/core/jurisdictions";
 import { type ChangeKind, changeKindSchema } from "@regwatch/core/schemas";
 import { TECHNOLOGY_IDS, type TechnologyId } from "@regwatch/core/taxonomy";
+import { WEBHOOK_FORMATS, type WebhookFormat } from "./webhook/payloads.ts";
+import { checkWebhookUrl } from "./webhook/url-guard.ts";
 
 export type Cadence = "immediate" | "daily" | "weekly";
 /** ISO 8601 weekday: 1 = Monday … 7 = Sunday. */
@@ -35,7 +37,16 @@ export interface SubscriptionInput {
   /** Local hour (in `timeZone`) at which daily and weekly digests go out. */
   hour: number;
   timeZone: string;
+  /** Alerts by email (the address still receives the confirmation when off). */
+  emailAlerts: boolean;
+  /** A digest with no changes is still sent (the attestation) unless this is off. */
+  sendEmptyDigests: boolean;
+  /** Alerts also (or only) go to this URL as a signed JSON POST. */
+  webhookUrl: string | null;
+  webhookFormat: WebhookFormat | null;
 }
+
+export { WEBHOOK_FORMATS, type WebhookFormat };
 
 export const SUBSCRIPTION_FIELDS = [
   "email",
@@ -50,6 +61,10 @@ export const SUBSCRIPTION_FIELDS = [
   "weekday",
   "hour",
   "timeZone",
+  "emailAlerts",
+  "sendEmptyDigests",
+  "webhookUrl",
+  "webhookFormat",
 ] as const;
 export type SubscriptionField = (typeof SUBSCRIPTION_FIELDS)[number];
 
@@ -88,7 +103,7 @@ const CHANGE_KINDS: readonly ChangeKind[] = changeKindSchema.options;
  */
 export function parseSubscriptionInput(
   input: unknown,
-  known: { sourceIds: readonly string[] },
+  known: { sourceIds: readonly string[]; allowPrivateWebhooks?: boolean },
 ): SubscriptionInput {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new SubscriptionInputError("input", "expected an object with the subscription's fields");
@@ -135,6 +150,65 @@ export function parseSubscriptionInput(
     weekday: cadence === "weekly" ? weekday : null,
     hour: parseHour(get("hour")),
     timeZone: parseTimeZone(get("timeZone")),
+    ...parseDelivery(get, known.allowPrivateWebhooks ?? false),
+  };
+}
+
+// --- delivery ------------------------------------------------------------
+
+/** A yes/no field: JSON booleans, and what HTML forms and command lines send. */
+function parseFlag(value: unknown, field: SubscriptionField, fallback: boolean): boolean {
+  if (value === undefined || value === null || value === "") return fallback;
+  if (typeof value === "boolean") return value;
+  if (typeof value === "string") {
+    const v = value.trim().toLowerCase();
+    if (["true", "1", "on", "yes"].includes(v)) return true;
+    if (["false", "0", "off", "no"].includes(v)) return false;
+  }
+  throw new SubscriptionInputError(field, `${field} must be true or false, not ${show(String(value))}`);
+}
+
+function parseDelivery(get: (field: SubscriptionField) => unknown, allowPrivate: boolean) {
+  const rawUrl = get("webhookUrl");
+  let webhookUrl: string | null = null;
+  if (rawUrl !== undefined && rawUrl !== null && rawUrl !== "") {
+    if (typeof rawUrl !== "string")
+      throw new SubscriptionInputError("webhookUrl", "webhookUrl must be a string");
+    if (rawUrl.length > 2048)
+      throw new SubscriptionInputError("webhookUrl", "webhookUrl is longer than 2048 characters");
+    try {
+      webhookUrl = checkWebhookUrl(rawUrl.trim(), { allowPrivate }).href;
+    } catch (err) {
+      throw new SubscriptionInputError("webhookUrl", (err as Error).message);
+    }
+  }
+  const rawFormat = get("webhookFormat");
+  let webhookFormat: WebhookFormat | null = null;
+  if (rawFormat !== undefined && rawFormat !== null && rawFormat !== "") {
+    if (
+      typeof rawFormat !== "string" ||
+      !(WEBHOOK_FORMATS as readonly string[]).includes(rawFormat.trim().toLowerCase())
+    ) {
+      throw new SubscriptionInputError(
+        "webhookFormat",
+        `unknown webhook format ${show(String(rawFormat))} (known: ${WEBHOOK_FORMATS.join(", ")})`,
+      );
+    }
+    if (!webhookUrl) throw new SubscriptionInputError("webhookFormat", "webhookFormat needs a webhookUrl");
+    webhookFormat = rawFormat.trim().toLowerCase() as WebhookFormat;
+  }
+  const emailAlerts = parseFlag(get("emailAlerts"), "emailAlerts", true);
+  if (!emailAlerts && !webhookUrl) {
+    throw new SubscriptionInputError(
+      "emailAlerts",
+      "alerts must go somewhere: keep email alerts on, or give a webhookUrl",
+    );
+  }
+  return {
+    emailAlerts,
+    sendEmptyDigests: parseFlag(get("sendEmptyDigests"), "sendEmptyDigests", true),
+    webhookUrl,
+    webhookFormat: webhookUrl ? (webhookFormat ?? "json") : null,
   };
 }
 

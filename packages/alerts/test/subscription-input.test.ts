@@ -40,6 +40,10 @@ describe("defaults", () => {
       weekday: null,
       hour: 8,
       timeZone: "UTC",
+      emailAlerts: true,
+      sendEmptyDigests: true,
+      webhookUrl: null,
+      webhookFormat: null,
     });
   });
 
@@ -514,6 +518,10 @@ describe("a full subscription", () => {
           weekday: "thu",
           hour: "9",
           timeZone: "Europe/Amsterdam",
+          sendEmptyDigests: "off",
+          webhookUrl: " https://hooks.slack.com/services/T0/B0/x ",
+          webhookFormat: "Slack",
+          emailAlerts: "false",
         },
         KNOWN,
       ),
@@ -532,6 +540,56 @@ describe("a full subscription", () => {
       weekday: 4,
       hour: 9,
       timeZone: "Europe/Amsterdam",
+      emailAlerts: false,
+      sendEmptyDigests: false,
+      webhookUrl: "https://hooks.slack.com/services/T0/B0/x",
+      webhookFormat: "slack",
     });
+  });
+});
+
+describe("delivery", () => {
+  const parse = (input: Record<string, unknown>, allowPrivateWebhooks = false) =>
+    parseSubscriptionInput({ email: "anna@example.com", ...input }, { ...KNOWN, allowPrivateWebhooks });
+  const fieldOf = (input: Record<string, unknown>) => {
+    try {
+      parse(input);
+    } catch (err) {
+      return (err as SubscriptionInputError).field;
+    }
+    return null;
+  };
+
+  it("refuses webhooks to loopback, private and link-local addresses, naming the field", () => {
+    for (const url of [
+      "http://127.0.0.1:8080/hook",
+      "https://10.1.2.3/hook",
+      "https://169.254.169.254/latest/meta-data",
+      "https://[::1]/hook",
+      "https://localhost/hook",
+    ]) {
+      expect(fieldOf({ webhookUrl: url }), url).toBe("webhookUrl");
+    }
+    expect(fieldOf({ webhookUrl: "ftp://example.com/x" })).toBe("webhookUrl");
+  });
+
+  it("takes a local webhook only when private webhooks are allowed (tests)", () => {
+    expect(parse({ webhookUrl: "http://127.0.0.1:8080/hook" }, true).webhookUrl).toBe(
+      "http://127.0.0.1:8080/hook",
+    );
+  });
+
+  it("defaults the webhook format to json, and needs a URL for a format", () => {
+    expect(parse({ webhookUrl: "https://example.com/hook" }).webhookFormat).toBe("json");
+    expect(fieldOf({ webhookFormat: "slack" })).toBe("webhookFormat");
+    expect(fieldOf({ webhookUrl: "https://example.com/hook", webhookFormat: "discord" })).toBe(
+      "webhookFormat",
+    );
+  });
+
+  it("refuses turning email off without a webhook: alerts must go somewhere", () => {
+    expect(fieldOf({ emailAlerts: false })).toBe("emailAlerts");
+    expect(fieldOf({ emailAlerts: "maybe" })).toBe("emailAlerts");
+    expect(parse({ emailAlerts: "0", webhookUrl: "https://example.com/h" }).emailAlerts).toBe(false);
   });
 });

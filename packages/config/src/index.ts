@@ -108,6 +108,7 @@ export const ENVIRONMENT_VARIABLES = [
   "REGWATCH_WORKER_CONCURRENCY",
   "REGWATCH_JOB_LOCK_MS",
   "REGWATCH_STALE_AFTER_RUNS",
+  "REGWATCH_ALLOW_PRIVATE_WEBHOOKS",
   "npm_lifecycle_event",
 ] as const;
 export type EnvironmentVariable = (typeof ENVIRONMENT_VARIABLES)[number];
@@ -122,6 +123,8 @@ export interface Config {
   adminEmail: string | null;
   /** The From of every message. */
   mailFrom: string;
+  /** Webhooks may target loopback and private addresses (tests only: otherwise an SSRF hole). */
+  allowPrivateWebhooks: boolean;
   port: number;
   host: string;
   chromiumPath: string;
@@ -191,6 +194,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     REGWATCH_JOB_LOCK_MS: read("REGWATCH_JOB_LOCK_MS", integer(1000), 120_000),
     // A source is stale when this many of its scheduled runs passed without a success.
     REGWATCH_STALE_AFTER_RUNS: read("REGWATCH_STALE_AFTER_RUNS", integer(1, 1000), 3),
+    // Off in production: a subscriber's webhook must not reach the service's own network.
+    REGWATCH_ALLOW_PRIVATE_WEBHOOKS: read("REGWATCH_ALLOW_PRIVATE_WEBHOOKS", flag, false),
     // Set by npm for the scripts it runs: the service then also stops when npm goes away.
     npm_lifecycle_event: read("npm_lifecycle_event", text),
   };
@@ -202,6 +207,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: e.SECRET_KEY ?? null,
     adminEmail: e.ADMIN_EMAIL ?? null,
     mailFrom: e.REGWATCH_MAIL_FROM,
+    allowPrivateWebhooks: e.REGWATCH_ALLOW_PRIVATE_WEBHOOKS,
     port: e.PORT,
     host: e.HOST,
     chromiumPath: e.CHROMIUM_PATH,

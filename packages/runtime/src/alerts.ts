@@ -25,5 +25,7 @@ export function alertDeps(runtime: Runtime): AlertDeps & { mailer: Mailer } {
     publicUrl: config.publicUrl,
     log: deps.log,
     now: () => new Date(),
+    adminEmail: config.adminEmail,
+    allowPrivateWebhooks: config.allowPrivateWebhooks,
   };
 }

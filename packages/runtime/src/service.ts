@@ -11,6 +11,7 @@ import {
   QUEUES,
   type QueueName,
   runSourceScheduleId,
+  SEND_DIGESTS_SCHEDULE,
 } from "./jobs/index.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { inProcessRunner } from "./runners/in-process.ts";
@@ -54,6 +55,7 @@ export function scheduleSpecs(sources: readonly SourceDefinition[]): ScheduleSpe
     })),
     { id: "check-health", job: "check-health", payload: {}, cron: CHECK_HEALTH_SCHEDULE },
     { id: "deliver-alerts", job: "deliver-alerts", payload: {}, cron: DELIVER_ALERTS_SCHEDULE },
+    { id: "send-digests", job: "send-digests", payload: {}, cron: SEND_DIGESTS_SCHEDULE },
   ];
 }
 
@@ -147,6 +149,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
           schedule: s.schedule,
           cadence: describeCadence(s.schedule),
         })),
+        // Without a signing key there are no subscriptions, and so no links to serve.
+        ...(alerts ? { subscriptions: { alerts, sourceIds: sources.map((s) => s.id) } } : {}),
+        artifacts: { database, files: deps.artifacts ?? null },
         components: async () => ({
           runner: await runner.ping(),
           scheduler: schedules

@@ -86,7 +86,7 @@ describe.each(testDatabases())("the service on $name", (testDb) => {
     expect(service.runner.kind).toBe("in-process");
     expect(service.port).toBeGreaterThan(0);
     expect(service.schedules).toEqual({
-      added: [...SOURCES.map((s) => `run-source:${s.id}`), "check-health", "deliver-alerts"],
+      added: [...SOURCES.map((s) => `run-source:${s.id}`), "check-health", "deliver-alerts", "send-digests"],
       changed: [],
       removed: [],
       kept: [],
@@ -100,8 +100,8 @@ describe.each(testDatabases())("the service on $name", (testDb) => {
       status: "ok",
       database: database.kind,
       components: {
-        runner: { ok: true, detail: `${SOURCES.length + 2} schedules in this process` },
-        scheduler: { ok: true, detail: `${SOURCES.length + 2} schedules (in-process)` },
+        runner: { ok: true, detail: `${SOURCES.length + 3} schedules in this process` },
+        scheduler: { ok: true, detail: `${SOURCES.length + 3} schedules (in-process)` },
         workers: { ok: true, detail: "none on this node" },
       },
     });

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "@regwatch/core/http";
 import { createRouter, type Handler } from "./router.ts";
+import { type ArtifactDeps, artifactsRoute } from "./routes/artifacts.ts";
 import { type HealthDeps, healthRoute } from "./routes/health.ts";
 import { type MetricsDeps, metricsRoute } from "./routes/metrics.ts";
 import { type SourceInfo, sourcesRoute } from "./routes/sources.ts";
@@ -14,8 +15,10 @@ export interface AppDeps extends HealthDeps {
   metrics?: MetricsDeps["metrics"];
   /** The registered sources with their schedules, for `/api/sources`; no route without them. */
   sources?: readonly SourceInfo[];
-  /** Subscribing, confirming and unsubscribing; no routes without them. */
+  /** Subscribing, confirming, managing and unsubscribing; no routes without them. */
   subscriptions?: SubscriptionDeps;
+  /** Raw archived documents by hash; no route without them. */
+  artifacts?: ArtifactDeps;
 }
 
 /**
@@ -30,6 +33,7 @@ export function createApp(deps: AppDeps): Handler {
       ...(deps.metrics ? [metricsRoute({ metrics: deps.metrics, log: deps.log })] : []),
       ...(deps.sources ? [sourcesRoute({ database: deps.database, sources: deps.sources })] : []),
       ...(deps.subscriptions ? subscriptionRoutes(deps.subscriptions) : []),
+      ...(deps.artifacts ? [artifactsRoute(deps.artifacts)] : []),
     ],
     deps.log,
   );

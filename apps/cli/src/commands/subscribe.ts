@@ -6,7 +6,7 @@ import { safeLine } from "../format.ts";
 import { expectPositionals } from "../io.ts";
 
 /** `regwatch subscribe <email> [filters] [--cadence …]`: a pending subscription and its confirmation message. */
-export const run: CommandRun = async (args, { io, runtime }) => {
+export const run: CommandRun = async (args, { io, config, runtime }) => {
   const { values, positionals } = parseArgs({
     args,
     options: {
@@ -21,6 +21,10 @@ export const run: CommandRun = async (args, { io, runtime }) => {
       weekday: { type: "string" },
       hour: { type: "string" },
       tz: { type: "string" },
+      webhook: { type: "string" },
+      "webhook-format": { type: "string" },
+      "no-email": { type: "boolean" },
+      "no-empty-digests": { type: "boolean" },
       json: { type: "boolean" },
     },
     allowPositionals: true,
@@ -31,11 +35,13 @@ export const run: CommandRun = async (args, { io, runtime }) => {
     { subscribe },
     { alertDeps },
     { describeSubscription },
+    { webhookSecret },
   ] = await Promise.all([
     import("@regwatch/alerts/subscription-input"),
     import("@regwatch/alerts/subscribe"),
     import("@regwatch/runtime/alerts"),
     import("@regwatch/alerts/messages/confirm"),
+    import("@regwatch/alerts/webhook/sign"),
   ]);
   let input: ReturnType<typeof parseSubscriptionInput>;
   try {
@@ -53,8 +59,12 @@ export const run: CommandRun = async (args, { io, runtime }) => {
         ...(values.weekday !== undefined ? { weekday: values.weekday } : {}),
         ...(values.hour !== undefined ? { hour: values.hour } : {}),
         ...(values.tz !== undefined ? { timeZone: values.tz } : {}),
+        ...(values.webhook !== undefined ? { webhookUrl: values.webhook } : {}),
+        ...(values["webhook-format"] !== undefined ? { webhookFormat: values["webhook-format"] } : {}),
+        ...(values["no-email"] ? { emailAlerts: false } : {}),
+        ...(values["no-empty-digests"] ? { sendEmptyDigests: false } : {}),
       },
-      { sourceIds: SOURCES.map((s) => s.id) },
+      { sourceIds: SOURCES.map((s) => s.id), allowPrivateWebhooks: config.allowPrivateWebhooks },
     );
   } catch (err) {
     if (err instanceof SubscriptionInputError)
@@ -65,15 +75,18 @@ export const run: CommandRun = async (args, { io, runtime }) => {
   try {
     // A refusal (too many confirmations to the address) is an error with its reason: exit 1.
     const result = await subscribe(deps, input);
+    // The receiver checks X-Regwatch-Signature with it; derived from SECRET_KEY, so shown again on the manage page.
+    const secret = input.webhookUrl ? webhookSecret(deps.secret, result.subscription.id) : null;
     if (values.json) {
       io.out(
-        `${JSON.stringify({ subscription: result.subscription, confirmationSent: result.sent, error: result.error }, null, 2)}\n`,
+        `${JSON.stringify({ subscription: result.subscription, confirmationSent: result.sent, error: result.error, webhookSecret: secret }, null, 2)}\n`,
       );
     } else {
       io.out(
         `${safeLine(`subscription ${result.subscription.id} for ${input.email}: pending confirmation`)}\n`,
       );
       for (const line of describeSubscription(result.subscription)) io.out(`  ${safeLine(line)}\n`);
+      if (secret) io.out(`  webhook signing secret (X-Regwatch-Signature): ${secret}\n`);
       io.out(
         result.sent
           ? `confirmation sent (${deps.mailer.kind === "file" ? "written to the outbox directory: SMTP_URL is not set" : "by SMTP"})\n`
@@ -101,6 +114,10 @@ function optionFor(field: string): string {
     weekday: "--weekday",
     hour: "--hour",
     timeZone: "--tz",
+    webhookUrl: "--webhook",
+    webhookFormat: "--webhook-format",
+    emailAlerts: "--no-email",
+    sendEmptyDigests: "--no-empty-digests",
   };
   return options[field] ?? field;
 }

@@ -54,7 +54,7 @@ const INVISIBLE =
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
 
 /** One line of plain text: no control characters, no line breaks, spaces collapsed. */
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return text.replace(INVISIBLE, "").replace(/\s+/g, " ").trim();
 }
 
@@ -64,7 +64,7 @@ function bodyText(text: string): string {
 }
 
 /** Cut to at most `max` characters, ending with "…"; never between the halves of a surrogate pair. */
-function cut(text: string, max: number): string {
+export function cut(text: string, max: number): string {
   if (text.length <= max) return text;
   let end = max - 1;
   if (/[\ud800-\udbff]/.test(text.charAt(end - 1))) end--;
@@ -82,7 +82,11 @@ export function safeLink(url: string | null | undefined): string | null {
   }
 }
 
-function listName(source: string, sources: AlertInput["sources"]): string {
+/** The short name of a list ("CCL"), else its source's title, else a name made from its id. */
+export function listName(
+  source: string,
+  sources: Readonly<Record<string, { title: string }>> | undefined,
+): string {
   const known = LIST_NAMES[source];
   if (known) return known;
   const title = sources?.[source]?.title;
@@ -91,7 +95,7 @@ function listName(source: string, sources: AlertInput["sources"]): string {
   return last.length <= 4 ? last.toUpperCase() : last.replace(/-/g, " ");
 }
 
-function technologyName(id: string): string {
+export function technologyName(id: string): string {
   return (TECHNOLOGIES as Record<string, string>)[id] ?? id;
 }
 
@@ -114,7 +118,7 @@ function splitKey(key: string): [string, string] {
 }
 
 /** The entry, or the document id, a change is about: what the subject line and headings name. */
-function headKey(c: ChangeRecord): string {
+export function headKey(c: ChangeRecord): string {
   if (isDocument(c)) return c.subject;
   // A top-level entry is its own root, whatever its key looks like.
   if (c.details && c.details.parentKey === null) return c.subject;
@@ -342,7 +346,8 @@ function htmlText(text: string): string {
   return escapeHtml(text).replace(/\n/g, "<br>");
 }
 
-function htmlLink(url: string, label: string): string {
+/** A link to a URL that already went through `safeLink`; the label is escaped. */
+export function htmlLink(url: string, label: string): string {
   return `<a href="${escapeHtml(url)}" style="${LINK_STYLE}">${escapeHtml(label)}</a>`;
 }
 

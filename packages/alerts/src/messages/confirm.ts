@@ -21,6 +21,10 @@ export interface SubscriptionSummary {
   weekday: number | null;
   hour: number;
   timeZone: string;
+  emailAlerts?: boolean;
+  sendEmptyDigests?: boolean;
+  webhookUrl?: string | null;
+  webhookFormat?: string | null;
 }
 
 /** What a subscription asks for, line by line: in the confirmation, the CLI and the manage page. */
@@ -37,6 +41,13 @@ export function describeSubscription(sub: SubscriptionSummary): string[] {
         ? `Daily digest at ${hour}`
         : `Weekly digest on ${WEEKDAYS[(sub.weekday ?? 1) - 1]} at ${hour}`,
   );
+  if (sub.cadence !== "immediate" && sub.sendEmptyDigests === false)
+    lines.push("Digests with no changes are not sent");
+  if (sub.webhookUrl) {
+    lines.push(`Posted to a webhook (${sub.webhookFormat ?? "json"}): ${sub.webhookUrl}`);
+    if (sub.emailAlerts === false)
+      lines.push("Alerts by email are off: this address only manages the subscription");
+  }
   return lines;
 }
 

@@ -1,5 +1,5 @@
 import type { ChangeRecord } from "@regwatch/core/schemas";
-import { and, asc, eq, exists, gte, inArray, type SQL } from "drizzle-orm";
+import { and, asc, eq, exists, gte, inArray, lt, type SQL } from "drizzle-orm";
 import type { Db } from "../open-database.ts";
 import {
   changeCountriesTable,
@@ -72,6 +72,8 @@ export async function insertChanges(
 export interface ChangeFilters {
   /** Detected at or after (ISO date or instant). */
   since?: string;
+  /** Detected before (ISO date or instant): with `since`, a period [since, before). */
+  before?: string;
   jurisdiction?: string;
   technology?: string;
   country?: string;
@@ -86,6 +88,7 @@ export interface ChangeFilters {
 export async function listChanges(db: Db, filters: ChangeFilters = {}): Promise<ChangeRecord[]> {
   const where: SQL[] = [];
   if (filters.since) where.push(gte(changeRecordsTable.detectedAt, new Date(filters.since)));
+  if (filters.before) where.push(lt(changeRecordsTable.detectedAt, new Date(filters.before)));
   if (filters.jurisdiction) where.push(eq(changeRecordsTable.jurisdiction, filters.jurisdiction));
   if (filters.source) where.push(eq(changeRecordsTable.sourceId, filters.source));
   if (filters.alertOnly) where.push(eq(changeRecordsTable.alert, true));

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, isNull, ne, or } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, ne, or } from "drizzle-orm";
 import type { Db } from "../open-database.ts";
 import { entriesTable, snapshotsTable } from "../schema/index.ts";
 
@@ -197,4 +197,27 @@ export async function listSnapshots(db: Db, sourceId: string, limit = 20) {
     .where(eq(snapshotsTable.sourceId, sourceId))
     .orderBy(desc(snapshotsTable.id))
     .limit(limit);
+}
+
+/** The newest snapshot a source refused (quarantined) in [notBefore, at]: the kept bytes an operator is pointed at. */
+export async function quarantinedSnapshotAt(
+  db: Db,
+  sourceId: string,
+  at: Date,
+  notBefore: Date,
+): Promise<SnapshotRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(snapshotsTable)
+    .where(
+      and(
+        eq(snapshotsTable.sourceId, sourceId),
+        eq(snapshotsTable.status, "quarantined"),
+        lte(snapshotsTable.takenAt, at),
+        gte(snapshotsTable.takenAt, notBefore),
+      ),
+    )
+    .orderBy(desc(snapshotsTable.id))
+    .limit(1);
+  return row;
 }

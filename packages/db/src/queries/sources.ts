@@ -1,8 +1,13 @@
 import type { Failure, Health } from "@regwatch/core/errors";
-import { desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, gt, gte, lt, ne, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Db } from "../open-database.ts";
-import { fetchAttemptsTable, sourceHealthEventsTable, sourcesTable } from "../schema/index.ts";
+import {
+  changeRecordsTable,
+  fetchAttemptsTable,
+  sourceHealthEventsTable,
+  sourcesTable,
+} from "../schema/index.ts";
 
 export type SourceRow = typeof sourcesTable.$inferSelect;
 export type SourceHealthEvent = typeof sourceHealthEventsTable.$inferSelect;
@@ -141,4 +146,94 @@ export async function recordFetchAttempt(
   attempt: typeof fetchAttemptsTable.$inferInsert,
 ): Promise<void> {
   await db.insert(fetchAttemptsTable).values(attempt);
+}
+
+/** What one source did in a period: what a digest attests. */
+export interface SourceActivity {
+  /** Runs that got through (changed or not). */
+  checks: number;
+  /** Runs that failed. */
+  failures: number;
+  /** Change records detected. */
+  changes: number;
+  /** It went anything but healthy at some point of the period. */
+  unhealthy: boolean;
+}
+
+/**
+ * Every source's activity in [start, end). The requests of one run share its
+ * clock (`started_at`), so distinct instants count runs, not requests.
+ */
+export async function sourceActivity(
+  db: Db,
+  period: { start: Date; end: Date },
+): Promise<Map<string, SourceActivity>> {
+  const out = new Map<string, SourceActivity>();
+  const entry = (id: string) => {
+    const found = out.get(id);
+    if (found) return found;
+    const a = { checks: 0, failures: 0, changes: 0, unhealthy: false };
+    out.set(id, a);
+    return a;
+  };
+  const runs = await db
+    .select({
+      sourceId: fetchAttemptsTable.sourceId,
+      checks:
+        sql<number>`count(distinct ${fetchAttemptsTable.startedAt}) filter (where ${fetchAttemptsTable.outcome} <> 'error')`.mapWith(
+          Number,
+        ),
+      failures:
+        sql<number>`count(distinct ${fetchAttemptsTable.startedAt}) filter (where ${fetchAttemptsTable.outcome} = 'error')`.mapWith(
+          Number,
+        ),
+    })
+    .from(fetchAttemptsTable)
+    .where(and(gte(fetchAttemptsTable.startedAt, period.start), lt(fetchAttemptsTable.startedAt, period.end)))
+    .groupBy(fetchAttemptsTable.sourceId);
+  for (const r of runs) Object.assign(entry(r.sourceId), { checks: r.checks, failures: r.failures });
+  const changes = await db
+    .select({ sourceId: changeRecordsTable.sourceId, n: sql<number>`count(*)`.mapWith(Number) })
+    .from(changeRecordsTable)
+    .where(
+      and(gte(changeRecordsTable.detectedAt, period.start), lt(changeRecordsTable.detectedAt, period.end)),
+    )
+    .groupBy(changeRecordsTable.sourceId);
+  for (const r of changes) entry(r.sourceId).changes = r.n;
+  const unhealthy = await db
+    .selectDistinct({ sourceId: sourceHealthEventsTable.sourceId })
+    .from(sourceHealthEventsTable)
+    .where(
+      and(
+        gte(sourceHealthEventsTable.at, period.start),
+        lt(sourceHealthEventsTable.at, period.end),
+        ne(sourceHealthEventsTable.toHealth, "healthy"),
+      ),
+    );
+  for (const r of unhealthy) entry(r.sourceId).unhealthy = true;
+  return out;
+}
+
+/** Health transitions after an event id (oldest first): what operators have not been told about yet. */
+export async function healthEventsAfter(
+  db: Db,
+  options: { afterId?: number; since: Date },
+): Promise<(SourceHealthEvent & { sourceTitle: string })[]> {
+  const rows = await db
+    .select({ event: sourceHealthEventsTable, sourceTitle: sourcesTable.title })
+    .from(sourceHealthEventsTable)
+    .innerJoin(sourcesTable, eq(sourcesTable.id, sourceHealthEventsTable.sourceId))
+    .where(
+      and(
+        gte(sourceHealthEventsTable.at, options.since),
+        ...(options.afterId !== undefined ? [gt(sourceHealthEventsTable.id, options.afterId)] : []),
+      ),
+    )
+    .orderBy(sourceHealthEventsTable.id);
+  return rows.map((r) => ({ ...r.event, sourceTitle: r.sourceTitle }));
+}
+
+export async function getHealthEvent(db: Db, id: number): Promise<SourceHealthEvent | undefined> {
+  const [row] = await db.select().from(sourceHealthEventsTable).where(eq(sourceHealthEventsTable.id, id));
+  return row;
 }

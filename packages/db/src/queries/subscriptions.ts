@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gte, inArray, max, ne, sql } from "drizzle-orm";
+import { and, asc, count, eq, gte, inArray, isNull, lte, max, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../open-database.ts";
 import { deliveriesTable, type StoredFilters, subscriptionsTable } from "../schema/index.ts";
 
@@ -14,7 +14,14 @@ export interface NewSubscription {
   weekday: number | null;
   hour: number;
   timeZone: string;
+  sendEmptyDigests?: boolean;
+  emailAlerts?: boolean;
+  webhookUrl?: string | null;
+  webhookFormat?: string | null;
 }
+
+/** What the manage page may change: filters, cadence and delivery, never the address. */
+export type SubscriptionChanges = Partial<Omit<NewSubscription, "id" | "email">>;
 
 export async function createSubscription(db: Db, sub: NewSubscription, at: Date): Promise<SubscriptionRow> {
   const [row] = await db
@@ -59,6 +66,21 @@ export async function confirmSubscription(
   return row ?? (await getSubscription(db, id));
 }
 
+/** The subscriber changed their preferences: a paused subscription stays paused (the address still bounces). */
+export async function updateSubscription(
+  db: Db,
+  id: string,
+  changes: SubscriptionChanges,
+  at: Date,
+): Promise<SubscriptionRow | undefined> {
+  const [row] = await db
+    .update(subscriptionsTable)
+    .set({ ...changes, updatedAt: at })
+    .where(and(eq(subscriptionsTable.id, id), ne(subscriptionsTable.status, "unsubscribed")))
+    .returning();
+  return row;
+}
+
 /** Stops one subscription, or every subscription of an address. Returns those it stopped. */
 export async function unsubscribe(
   db: Db,
@@ -74,9 +96,18 @@ export async function unsubscribe(
     .returning();
 }
 
-/** Every subscription that receives alerts now. */
-export async function activeSubscriptions(db: Db): Promise<SubscriptionRow[]> {
-  return db.select().from(subscriptionsTable).where(eq(subscriptionsTable.status, "active"));
+/** Every subscription that receives alerts now; of one cadence when given. */
+export async function activeSubscriptions(db: Db, cadence?: string): Promise<SubscriptionRow[]> {
+  return db
+    .select()
+    .from(subscriptionsTable)
+    .where(
+      and(
+        eq(subscriptionsTable.status, "active"),
+        ...(cadence ? [eq(subscriptionsTable.cadence, cadence)] : []),
+      ),
+    )
+    .orderBy(asc(subscriptionsTable.id));
 }
 
 export type NewDelivery = Omit<typeof deliveriesTable.$inferInsert, "id" | "status" | "attempts" | "sentAt">;
@@ -87,21 +118,42 @@ export async function enqueueDeliveries(db: Db, rows: NewDelivery[]): Promise<De
   return db.insert(deliveriesTable).values(rows).onConflictDoNothing().returning();
 }
 
-/** Outbox rows still to send, of one kind, oldest first. */
-export async function pendingDeliveries(db: Db, kind: string): Promise<DeliveryRow[]> {
+/** Outbox rows to send now, of these kinds, oldest first: a row waiting out its backoff is left for later. */
+export async function pendingDeliveries(
+  db: Db,
+  kinds: readonly string[],
+  now: Date = new Date(),
+): Promise<DeliveryRow[]> {
   return db
     .select()
     .from(deliveriesTable)
-    .where(and(eq(deliveriesTable.status, "pending"), eq(deliveriesTable.kind, kind)))
+    .where(
+      and(
+        eq(deliveriesTable.status, "pending"),
+        inArray(deliveriesTable.kind, [...kinds]),
+        or(isNull(deliveriesTable.nextAttemptAt), lte(deliveriesTable.nextAttemptAt, now)),
+      ),
+    )
     .orderBy(asc(deliveriesTable.id));
 }
 
-/** After a send: sent, or one more failed attempt with the reason (failed for good when `final`). */
+/**
+ * After a send: sent; skipped (nothing to say, e.g. an empty digest turned
+ * off); or one more failed attempt with the reason, failed for good when
+ * `final`, else retried no earlier than `retryAt`.
+ */
 export async function recordDeliveryAttempt(
   db: Db,
   ids: readonly number[],
-  result: { sentAt: Date } | { error: string; final: boolean },
+  result: { sentAt: Date } | { skipped: string } | { error: string; final: boolean; retryAt?: Date },
 ): Promise<void> {
+  if ("skipped" in result) {
+    await db
+      .update(deliveriesTable)
+      .set({ status: "skipped", lastError: result.skipped, nextAttemptAt: null })
+      .where(inArray(deliveriesTable.id, [...ids]));
+    return;
+  }
   await db
     .update(deliveriesTable)
     .set(
@@ -111,11 +163,13 @@ export async function recordDeliveryAttempt(
             sentAt: result.sentAt,
             attempts: sql`${deliveriesTable.attempts} + 1`,
             lastError: null,
+            nextAttemptAt: null,
           }
         : {
             status: result.final ? "failed" : "pending",
             attempts: sql`${deliveriesTable.attempts} + 1`,
             lastError: result.error,
+            nextAttemptAt: result.final ? null : (result.retryAt ?? null),
           },
     )
     .where(inArray(deliveriesTable.id, [...ids]));
@@ -172,4 +226,26 @@ export async function recordBounce(
     return paused;
   }
   return row;
+}
+
+/** The newest health transition an operator message was written for: planning carries on after it. */
+export async function lastOperatorEventId(db: Db): Promise<number | null> {
+  const [row] = await db
+    .select({ id: max(deliveriesTable.healthEventId) })
+    .from(deliveriesTable)
+    .where(eq(deliveriesTable.kind, "operator"));
+  return row?.id ?? null;
+}
+
+/** Where each subscription's last digest ended: the next one starts there, so a skipped moment loses nothing. */
+export async function lastDigestEnds(db: Db, subscriptionIds: readonly string[]): Promise<Map<string, Date>> {
+  if (!subscriptionIds.length) return new Map();
+  const rows = await db
+    .select({ id: deliveriesTable.subscriptionId, end: max(deliveriesTable.periodEnd) })
+    .from(deliveriesTable)
+    .where(
+      and(eq(deliveriesTable.kind, "digest"), inArray(deliveriesTable.subscriptionId, [...subscriptionIds])),
+    )
+    .groupBy(deliveriesTable.subscriptionId);
+  return new Map(rows.filter((r) => r.id && r.end).map((r) => [r.id!, r.end!]));
 }

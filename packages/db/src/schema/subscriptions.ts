@@ -1,5 +1,17 @@
-import { index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { changeRecordsTable } from "./changes.ts";
+import { sourceHealthEventsTable } from "./sources.ts";
 
 /** What a subscription filters on. An empty list puts no constraint on its dimension; all empty is everything. */
 export interface StoredFilters {
@@ -44,6 +56,14 @@ export const subscriptionsTable = pgTable(
     /** Why a subscription was paused (repeated bounces). */
     statusReason: text("status_reason"),
     bounces: integer("bounces").notNull().default(0),
+    /** A digest with no changes is still sent (it attests that the sources were watched) unless this is off. */
+    sendEmptyDigests: boolean("send_empty_digests").notNull().default(true),
+    /** Alerts by email; off when the subscription only feeds a webhook (confirmations still go to the address). */
+    emailAlerts: boolean("email_alerts").notNull().default(true),
+    /** An https URL that receives each alert as a signed JSON POST, besides or instead of the email. */
+    webhookUrl: text("webhook_url"),
+    /** json (regwatch's own payload) | slack | teams */
+    webhookFormat: text("webhook_format"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
     confirmedAt: timestamp("confirmed_at", { withTimezone: true }),
     unsubscribedAt: timestamp("unsubscribed_at", { withTimezone: true }),
@@ -62,14 +82,26 @@ export const deliveriesTable = pgTable(
   "deliveries",
   {
     id: serial("id").primaryKey(),
-    subscriptionId: text("subscription_id")
-      .notNull()
-      .references(() => subscriptionsTable.id),
-    /** confirm | immediate | digest */
+    /** Null for operator messages (to `ADMIN_EMAIL`), which belong to no subscription. */
+    subscriptionId: text("subscription_id").references(() => subscriptionsTable.id),
+    /** confirm | immediate | digest | operator */
     kind: text("kind").notNull(),
-    /** `immediate:<change id>`, `digest:<period>`, `confirm:<n>`: unique per subscription. */
+    /** email | webhook */
+    channel: text("channel").notNull().default("email"),
+    /**
+     * Unique per subscription (per key alone for operator messages):
+     * `immediate:<change id>`, `digest:<cadence>:<period end>`, `confirm`,
+     * `webhook:` before the same for webhook deliveries, `operator:<health event id>`.
+     */
     key: text("key").notNull(),
     changeId: text("change_id").references(() => changeRecordsTable.id),
+    /** The period a digest covers, [start, end). */
+    periodStart: timestamp("period_start", { withTimezone: true }),
+    periodEnd: timestamp("period_end", { withTimezone: true }),
+    /** The health transition an operator message reports. */
+    healthEventId: integer("health_event_id").references(() => sourceHealthEventsTable.id),
+    /** Where an operator message goes (subscription messages go to the subscription's address or webhook). */
+    recipient: text("recipient"),
     /** Messages that go out together (the changes of one instrument in one run) share a group. */
     groupKey: text("group_key").notNull(),
     messageId: text("message_id").notNull(),
@@ -77,11 +109,14 @@ export const deliveriesTable = pgTable(
     status: text("status").notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
+    /** A failed attempt waits until then (backoff); null: send at once. */
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
     sentAt: timestamp("sent_at", { withTimezone: true }),
   },
   (t) => [
     uniqueIndex("deliveries_subscription_key_uq").on(t.subscriptionId, t.key),
+    uniqueIndex("deliveries_operator_key_uq").on(t.key).where(sql`${t.subscriptionId} is null`),
     index("deliveries_pending_idx").on(t.status, t.groupKey),
   ],
 );

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import {
   type AlertDeps,
   confirmByToken,
@@ -8,9 +8,11 @@ import {
 } from "@regwatch/alerts/subscribe";
 import { parseSubscriptionInput, SubscriptionInputError } from "@regwatch/alerts/subscription-input";
 import { TokenError } from "@regwatch/alerts/tokens";
+import { webhookSecret } from "@regwatch/alerts/webhook/sign";
 import { BodyError, parseBody, readBody } from "../body.ts";
-import { sendPage } from "../page.ts";
+import { sendPage, tokenProblem } from "../page.ts";
 import { type Route, sendJson } from "../router.ts";
+import { manageRoutes } from "./manage.ts";
 
 export interface SubscriptionDeps {
   alerts: AlertDeps;
@@ -43,16 +45,6 @@ const wantsJson = (req: IncomingMessage) =>
   (req.headers["content-type"] ?? "").includes("json") ||
   (req.headers.accept ?? "").includes("application/json");
 
-function tokenProblem(res: ServerResponse, err: TokenError) {
-  const why =
-    err.reason === "expired"
-      ? "This link has expired."
-      : err.reason === "wrong-purpose"
-        ? "This link is not meant for this page."
-        : "This link is not valid (it may be cut short: copy the whole link from the message).";
-  sendPage(res, 400, { title: "Link not valid", paragraphs: [why] });
-}
-
 /**
  * `POST /subscriptions` (JSON or a form), `GET /subscriptions/confirm`,
  * `GET`/`POST /unsubscribe`. GET never changes anything (mail scanners follow
@@ -61,6 +53,7 @@ function tokenProblem(res: ServerResponse, err: TokenError) {
 export function subscriptionRoutes(deps: SubscriptionDeps): Route[] {
   const allow = rateLimiter(deps.perClientPerHour ?? 10);
   return [
+    ...manageRoutes(deps),
     {
       path: "/subscriptions",
       methods: {
@@ -85,7 +78,10 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Route[] {
           }
           let input: ReturnType<typeof parseSubscriptionInput>;
           try {
-            input = parseSubscriptionInput(body, { sourceIds: deps.sourceIds });
+            input = parseSubscriptionInput(body, {
+              sourceIds: deps.sourceIds,
+              allowPrivateWebhooks: deps.alerts.allowPrivateWebhooks,
+            });
           } catch (err) {
             if (err instanceof SubscriptionInputError) return fail(400, err.message, err.field);
             throw err;
@@ -97,6 +93,10 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Route[] {
                 id: result.subscription.id,
                 status: result.subscription.status,
                 confirmationSent: result.sent,
+                // The receiver checks X-Regwatch-Signature with it (shown again on the manage page).
+                ...(input.webhookUrl
+                  ? { webhookSecret: webhookSecret(deps.alerts.secret, result.subscription.id) }
+                  : {}),
               });
             return sendPage(res, 201, {
               title: "Check your inbox",
