@@ -149,6 +149,14 @@ describe.each(testDatabases())("alerts over SMTP on $name", (testDb) => {
     expect(probers.parsed.subject).toMatch(/5999/);
     expect(probers.parsed.text).not.toContain("5111");
     expect(probers.raw.toString()).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
+    // Each message carries its own subscriber's links, in the body as in the header.
+    for (const m of [all, probers]) {
+      const head = m.raw.toString().split("\r\n\r\n")[0]!.replace(/\r\n[ \t]+/g, " ");
+      const header = /^List-Unsubscribe: <(\S+)>\r?$/m.exec(head)![1]!;
+      expect(m.parsed.text).toContain(`Unsubscribe: ${header}`);
+      expect(String(m.parsed.html)).toContain(`href="${header}"`);
+      expect(`${m.parsed.text}${m.parsed.html}`).not.toContain("links.invalid");
+    }
   });
 
   it("never sends a delivery twice, and the same Message-ID is the same message", async () => {

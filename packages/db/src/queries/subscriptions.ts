@@ -36,6 +36,25 @@ export async function getSubscription(db: Db, id: string): Promise<SubscriptionR
   return row;
 }
 
+/** Several subscriptions by id, in one read. */
+export async function getSubscriptions(
+  db: Db,
+  ids: readonly string[],
+): Promise<Map<string, SubscriptionRow>> {
+  const out = new Map<string, SubscriptionRow>();
+  // Postgres takes at most 65,535 parameters a statement.
+  for (let i = 0; i < ids.length; i += 5000) {
+    const slice = ids.slice(i, i + 5000);
+    for (const row of await db
+      .select()
+      .from(subscriptionsTable)
+      .where(inArray(subscriptionsTable.id, slice))) {
+      out.set(row.id, row);
+    }
+  }
+  return out;
+}
+
 /** Subscriptions, oldest first; of one address when given; unsubscribed ones only when asked for. */
 export async function listSubscriptions(
   db: Db,
