@@ -151,7 +151,10 @@ describe.each(testDatabases())("alerts over SMTP on $name", (testDb) => {
     expect(probers.raw.toString()).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
     // Each message carries its own subscriber's links, in the body as in the header.
     for (const m of [all, probers]) {
-      const head = m.raw.toString().split("\r\n\r\n")[0]!.replace(/\r\n[ \t]+/g, " ");
+      const head = m.raw
+        .toString()
+        .split("\r\n\r\n")[0]!
+        .replace(/\r\n[ \t]+/g, " ");
       const header = /^List-Unsubscribe: <(\S+)>\r?$/m.exec(head)![1]!;
       expect(m.parsed.text).toContain(`Unsubscribe: ${header}`);
       expect(String(m.parsed.html)).toContain(`href="${header}"`);
@@ -209,5 +212,21 @@ describe.each(testDatabases())("alerts over SMTP on $name", (testDb) => {
     // And never a third time.
     expect(await deliverPending(later)).toEqual({ sent: 0, failed: 0, deferred: 0, skipped: 0 });
     expect(smtp.messages).toHaveLength(before + 2);
+  });
+
+  it("never lets two senders running at once send the same message", async () => {
+    const before = smtp.messages.length;
+    const v2028 = version("2028-01-10", [
+      ...items.slice(0, 140),
+      { label: "5998", text: "Ion implanters. (All destinations)" },
+      { label: "5997", text: "Electron-beam lithography systems. (All destinations)" },
+    ]);
+    expect((await ingest(v2028, "2028-01-11T00:00:00Z")).status).toBe("changed");
+    const [a, b] = await Promise.all([deliverPending(alerts), deliverPending(alerts)]);
+    expect(a.sent + b.sent).toBe(1);
+    await smtp.waitFor(before + 1);
+    // Give a duplicate the time to arrive, were there one.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(smtp.messages.slice(before).map((m) => m.to[0])).toEqual(["ca@example.org"]);
   });
 });

@@ -135,7 +135,7 @@ describe.each(testDatabases())("digests on $name", (testDb) => {
       await createSubscription(database.db, sub, confirmedAt);
       await confirmSubscription(database.db, sub.id, confirmedAt);
     }
-    // Confirmed after the moment: its first digest is next week's.
+    // Confirmed after the moment: it gets that moment's digest all the same.
     await createSubscription(database.db, subscription("weekly-late", {}), NOW);
     await confirmSubscription(database.db, "weekly-late", new Date("2026-11-23T08:30:00Z"));
   });
@@ -147,20 +147,21 @@ describe.each(testDatabases())("digests on $name", (testDb) => {
 
   it("decides the digests due at the moment, and sends each once", async () => {
     const plan = await planDigests(alerts, "weekly", NOW);
-    expect(plan).toEqual({ subscriptions: 6, due: 4, written: 4 });
+    expect(plan).toEqual({ subscriptions: 6, due: 5, written: 5 });
     // The Tuesday subscriber's moment is six days old: past its grace, next Tuesday's digest will cover the gap.
     const report = await deliverPending(alerts, { kinds: ["digest"] });
     // The quiet US subscriber had no changes and turned empty digests off.
-    expect(report).toEqual({ sent: 3, failed: 0, deferred: 0, skipped: 1 });
-    await smtp.waitFor(3);
+    expect(report).toEqual({ sent: 4, failed: 0, deferred: 0, skipped: 1 });
+    await smtp.waitFor(4);
     expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual([
       "weekly-ca@example.org",
+      "weekly-late@example.org",
       "weekly-probers@example.org",
       "weekly-us@example.org",
     ]);
 
     // The same moment again (a second sweep, `regwatch digest` run twice), and later in the same week: nothing new.
-    expect(await planDigests(alerts, "weekly", NOW)).toMatchObject({ due: 4, written: 0 });
+    expect(await planDigests(alerts, "weekly", NOW)).toMatchObject({ due: 5, written: 0 });
     expect(await planDigests(alerts, "weekly", new Date("2026-11-24T07:00:00Z"))).toMatchObject({
       written: 0,
     });
@@ -170,7 +171,7 @@ describe.each(testDatabases())("digests on $name", (testDb) => {
       deferred: 0,
       skipped: 0,
     });
-    expect(smtp.messages).toHaveLength(3);
+    expect(smtp.messages).toHaveLength(4);
     expect(await pendingDeliveries(database.db, ["digest"])).toEqual([]);
   });
 
@@ -218,14 +219,14 @@ describe.each(testDatabases())("digests on $name", (testDb) => {
     expect(to("weekly-us-quiet@example.org")).toEqual([]);
   });
 
-  it("sends next week's digest to the subscription confirmed after this week's moment", async () => {
+  it("sends next week's digests, each period starting where the last one ended", async () => {
     const next = await planDigests(alerts, "weekly", new Date("2026-11-30T08:00:00Z"));
     expect(next).toMatchObject({ due: 5, written: 5 });
     const report = await deliverPending(alerts, { kinds: ["digest"] });
     expect(report.sent).toBe(4);
     expect(report.skipped).toBe(1);
-    await smtp.waitFor(7);
-    expect(to("weekly-late@example.org")).toHaveLength(1);
+    await smtp.waitFor(8);
+    expect(to("weekly-late@example.org")).toHaveLength(2);
     expect(to("weekly-ca@example.org")[1]!.parsed.subject).toBe("[Weekly] No changes, 2026-11-23 – 11-29");
   });
 });

@@ -98,6 +98,14 @@ export const COMMANDS: readonly Command[] = [
     load: () => import("./commands/unsubscribe.ts"),
   },
   {
+    name: "deliver",
+    summary:
+      "send the alerts and operator messages waiting in the outbox now (the service does it every minute)",
+    usage: "regwatch deliver [--json]",
+    db: true,
+    load: () => import("./commands/deliver.ts"),
+  },
+  {
     name: "digest",
     summary: "send the daily or weekly digests due at a moment (each once, however often it runs)",
     usage: "regwatch digest [--cadence daily|weekly] [--now <instant>] [--json]",

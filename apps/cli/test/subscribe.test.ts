@@ -4,7 +4,6 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { simpleParser } from "mailparser";
 import { afterAll, describe, expect, it } from "vitest";
 

@@ -3,9 +3,9 @@ import type { ChangeRecord } from "@regwatch/core/schemas";
 import { listChanges } from "@regwatch/db/queries/changes";
 import { listSourceRows } from "@regwatch/db/queries/sources";
 import {
+  claimDeliveries,
   type DeliveryRow,
   getSubscriptions,
-  pendingDeliveries,
   recordBounce,
   recordDeliveryAttempt,
   type SubscriptionRow,
@@ -34,6 +34,10 @@ const MAX_RETRY_MS = 3_600_000;
 // (5 by default) busy while the next ones are rendered; a webhook endpoint
 // sees at most this many posts at once.
 const SEND_CONCURRENCY = 16;
+// How long the rows a sweep took are its own: longer than a sweep may run (the
+// deliver-alerts job's time limit is 10 minutes). A sender that dies leaves
+// them to the next sweep after this long.
+const LEASE_MS = 15 * 60_000;
 // Sent rows are marked in batches: one update per this many rows, or sooner
 // once this long has passed. A crash loses at most the marks of one batch,
 // whose messages then go out once more with the same Message-ID.
@@ -73,13 +77,14 @@ export function retryDelayMs(attempts: number): number {
  * the server accepted it: a crash in between can at most send it once more,
  * with the same Message-ID. Failures wait out a growing delay before the next
  * attempt; refusals count as bounces and pause the subscription after three.
+ * Rows are leased as they are taken, so senders running at once never share one.
  */
 export async function deliverPending(
   deps: AlertDeps,
   options: { kinds?: readonly DeliveryKind[] } = {},
 ): Promise<DeliveryReport> {
   const report: DeliveryReport = { sent: 0, failed: 0, deferred: 0, skipped: 0 };
-  const pending = await pendingDeliveries(deps.db, options.kinds ?? DELIVERY_KINDS, deps.now());
+  const pending = await claimDeliveries(deps.db, options.kinds ?? DELIVERY_KINDS, deps.now(), LEASE_MS);
   const groups = new Map<string, DeliveryRow[]>();
   for (const row of pending) {
     const group = groups.get(row.groupKey);

@@ -39,7 +39,8 @@ const GRACE_MS = { daily: 12 * 3_600_000, weekly: 3 * 24 * 3_600_000 } as const;
  * (subscription, period, channel). The period's end is the key: deciding
  * again for the same moment (a second sweep, `regwatch digest` run twice)
  * writes nothing, so a digest is never sent twice. A subscription confirmed
- * after the moment waits for the next one. A period starts where the
+ * since the latest moment gets that moment's digest (last week's news, at
+ * once) rather than waiting a week for its first. A period starts where the
  * subscription's previous digest ended (the nominal day or week before the
  * moment for its first).
  */
@@ -60,7 +61,6 @@ export async function planDigests(
       { cadence, weekday: sub.weekday, hour: sub.hour, timeZone: sub.timeZone },
       now,
     );
-    if (!sub.confirmedAt || sub.confirmedAt > nominal.moment) continue;
     if (now.getTime() - nominal.moment.getTime() > GRACE_MS[cadence]) continue;
     const lastEnd = lastEnds.get(sub.id);
     // When the last digest ended at or after this period's end (already decided, or the schedule moved), the key makes the row a no-op.

@@ -4,11 +4,13 @@ import { access, mkdir, open, rename, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Logger } from "@regwatch/core/http";
 import nodemailer from "nodemailer";
+import addressparser from "nodemailer/lib/addressparser";
 import type { SendMailOptions } from "nodemailer/lib/mailer";
 import { parseConnectionUrl } from "nodemailer/lib/shared";
 import type { SMTPPoolOptions, SMTPPoolSentMessageInfo } from "nodemailer/lib/smtp-pool";
 import { classifyMailError, TemporaryMailError } from "./errors.ts";
 import { checkMessage, type OutgoingMessage } from "./message.ts";
+import { buildRawMessage } from "./raw-message.ts";
 
 export { classifyMailError, type MailError, PermanentMailError, TemporaryMailError } from "./errors.ts";
 export type { OutgoingMessage } from "./message.ts";
@@ -83,22 +85,27 @@ export function createMailer(options: MailerOptions): Mailer {
   return options.smtpUrl ? createSmtpMailer(options, options.smtpUrl) : createFileMailer(options);
 }
 
-function mailOptions(from: string, message: OutgoingMessage): SendMailOptions {
+function mailOptions(
+  from: string,
+  message: OutgoingMessage,
+): SendMailOptions & { raw: Buffer; messageId: string } {
   const { messageId, headers } = checkMessage(message);
+  const sender = addressparser(from, { flatten: true })[0]?.address ?? from;
+  const recipient = addressparser(message.to, { flatten: true })[0]!.address;
   return {
-    from,
-    to: message.to,
-    subject: message.subject,
-    text: message.text,
-    html: message.html,
-    // Given explicitly, nodemailer keeps it instead of generating its own.
+    // The bytes are built here (raw-message.ts), so the envelope is given apart.
+    envelope: { from: sender, to: [recipient] },
+    raw: buildRawMessage({
+      from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      messageId,
+      date: new Date(),
+      headers,
+    }),
     messageId,
-    date: new Date(),
-    headers,
-    // Base64 for the text and HTML parts: Node encodes it natively, where
-    // nodemailer's default (choosing, then quoted-printable in JavaScript) was
-    // most of the cost of a message. Every client reads both.
-    textEncoding: "base64",
   };
 }
 
@@ -194,29 +201,17 @@ function closedError(): TemporaryMailError {
 
 function createFileMailer(options: MailerOptions): Mailer {
   const outboxDir = resolve(options.outboxDir);
-  // Builds the exact bytes an SMTP server would get; CRLF line ends as on the wire.
-  const composer = nodemailer.createTransport({
-    streamTransport: true,
-    buffer: true,
-    newline: "windows",
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  });
   let closed = false;
 
   return {
     kind: "file",
     async send(message) {
       if (closed) throw closedError();
+      // The exact bytes an SMTP server would get, CRLF line ends as on the wire.
       const mail = mailOptions(options.from, message);
-      const messageId = mail.messageId as string;
+      const messageId = mail.messageId;
       try {
-        const info = await composer.sendMail(mail);
-        const path = await writeAtomically(
-          outboxDir,
-          fileName(new Date(), messageId),
-          info.message as Buffer,
-        );
+        const path = await writeAtomically(outboxDir, fileName(new Date(), messageId), mail.raw);
         options.log?.debug({ messageId, path }, "mail written to outbox");
         return { accepted: true, messageId, response: `written to ${path}`, via: "file", path };
       } catch (err) {

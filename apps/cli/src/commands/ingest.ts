@@ -6,6 +6,7 @@ import { sha256Hex } from "@regwatch/core/text";
 import { ingestBytes } from "@regwatch/pipeline/run-source";
 import type { CommandRun } from "../command.ts";
 import { expectPositionals, isoDateArg } from "../io.ts";
+import { deliverNow, describeDelivery } from "./deliver.ts";
 import { describeOutcome } from "./run.ts";
 import { sourceArg } from "./source-arg.ts";
 
@@ -50,5 +51,12 @@ export const run: CommandRun = async (args, { io, config, runtime }) => {
     return 1;
   }
   io.out(`${describeOutcome(outcome)}\n`);
+  // Subscribers hear of it now, not at the service's next sweep.
+  if (outcome.records.some((r) => r.alert)) {
+    const delivery = await deliverNow(await runtime());
+    // Said only when there was someone to tell.
+    if (delivery && delivery.sent + delivery.deferred + delivery.failed + delivery.skipped > 0)
+      io.out(`${describeDelivery(delivery)}\n`);
+  }
   return outcome.status === "failed" || outcome.status === "quarantined" ? 1 : 0;
 };

@@ -45,11 +45,21 @@ export const run: CommandRun = async (args, { io, runtime }) => {
     now: () => runAt,
   };
   let failed = 0;
+  let alerts = false;
   for (const source of sources) {
     io.err(`running ${source.id}…\n`);
     const { outcome } = await runSourceOnce(ctx, source);
     if (outcome.status === "failed" || outcome.status === "quarantined") failed++;
+    alerts ||= outcome.records.some((r) => r.alert);
     io.out(`${describeOutcome(outcome)}\n`);
+  }
+  // Subscribers hear of it now, not at the service's next sweep.
+  if (alerts) {
+    const { deliverNow, describeDelivery } = await import("./deliver.ts");
+    const delivery = await deliverNow(await runtime());
+    // Said only when there was someone to tell.
+    if (delivery && delivery.sent + delivery.deferred + delivery.failed + delivery.skipped > 0)
+      io.out(`${describeDelivery(delivery)}\n`);
   }
   return failed ? 1 : 0;
 };

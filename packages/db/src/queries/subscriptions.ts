@@ -137,23 +137,49 @@ export async function enqueueDeliveries(db: Db, rows: NewDelivery[]): Promise<De
   return db.insert(deliveriesTable).values(rows).onConflictDoNothing().returning();
 }
 
+/** Pending rows of these kinds not waiting out a backoff (or another sender's lease). */
+function due(kinds: readonly string[], now: Date) {
+  return and(
+    eq(deliveriesTable.status, "pending"),
+    inArray(deliveriesTable.kind, [...kinds]),
+    or(isNull(deliveriesTable.nextAttemptAt), lte(deliveriesTable.nextAttemptAt, now)),
+  );
+}
+
 /** Outbox rows to send now, of these kinds, oldest first: a row waiting out its backoff is left for later. */
 export async function pendingDeliveries(
   db: Db,
   kinds: readonly string[],
   now: Date = new Date(),
 ): Promise<DeliveryRow[]> {
-  return db
-    .select()
+  return db.select().from(deliveriesTable).where(due(kinds, now)).orderBy(asc(deliveriesTable.id));
+}
+
+/**
+ * Takes the outbox rows due now, of these kinds, for one sender: they are
+ * leased (`next_attempt_at` moved `leaseMs` ahead) in the same statement that
+ * finds them, skipping rows another sender holds, so two senders running at
+ * once (two workers, a sweep and a command) never send the same row. Rows of
+ * one group are written together, so they are taken together. A sender that
+ * dies leaves its rows to be taken again once the lease ends.
+ */
+export async function claimDeliveries(
+  db: Db,
+  kinds: readonly string[],
+  now: Date,
+  leaseMs: number,
+): Promise<DeliveryRow[]> {
+  const taken = db
+    .select({ id: deliveriesTable.id })
     .from(deliveriesTable)
-    .where(
-      and(
-        eq(deliveriesTable.status, "pending"),
-        inArray(deliveriesTable.kind, [...kinds]),
-        or(isNull(deliveriesTable.nextAttemptAt), lte(deliveriesTable.nextAttemptAt, now)),
-      ),
-    )
-    .orderBy(asc(deliveriesTable.id));
+    .where(due(kinds, now))
+    .for("update", { skipLocked: true });
+  const rows = await db
+    .update(deliveriesTable)
+    .set({ nextAttemptAt: new Date(now.getTime() + leaseMs) })
+    .where(inArray(deliveriesTable.id, taken))
+    .returning();
+  return rows.sort((a, b) => a.id - b.id);
 }
 
 /**
