@@ -1,7 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { Duplex } from "node:stream";
+import { getRequestListener } from "@hono/node-server";
 import type { Logger } from "@regwatch/core/http";
-import { createRouter, type Handler } from "./router.ts";
+import type { Hono } from "hono";
+import { type AppEnv, createRouter, json, requestUrl } from "./router.ts";
 import { type ArtifactDeps, artifactsRoute } from "./routes/artifacts.ts";
 import { type HealthDeps, healthRoute } from "./routes/health.ts";
 import { type MetricsDeps, metricsRoute } from "./routes/metrics.ts";
@@ -22,11 +24,11 @@ export interface AppDeps extends HealthDeps {
 }
 
 /**
- * The HTTP surface, built from its dependencies and separate from `listen`:
- * health, metrics and source health for now; the dashboard, API and feeds
- * arrive with their issues.
+ * The HTTP surface, built from its dependencies and separate from `listen`
+ * (a Hono app: `app.request(...)` answers without a socket): health, metrics,
+ * source health, subscriptions, archived documents.
  */
-export function createApp(deps: AppDeps): Handler {
+export function createApp(deps: AppDeps): Hono<AppEnv> {
   return createRouter(
     [
       healthRoute(deps),
@@ -51,12 +53,32 @@ const CLIENT_ERROR_STATUS: Record<string, string> = {
  */
 export function createAppServer(deps: AppDeps): Server {
   const app = createApp(deps);
+  const listener = getRequestListener(app.fetch, {
+    // Whatever escapes the app's own error boundary (a body that fails mid-stream).
+    errorHandler: (err) => {
+      deps.log?.error({ err }, "request failed");
+      return json(500, { error: "internal error" });
+    },
+  });
   // Connections with a response in progress: a status line written now would land inside it.
   const answering = new WeakSet<Duplex>();
   const server = createServer((req, res) => {
     answering.add(req.socket);
     res.once("close", () => answering.delete(req.socket));
-    app(req, res);
+    // A target the app would read as another origin or nothing (`//x`, `*`, `http://[`) is refused here;
+    // an absolute-form one (`http://host/health`, from proxies) is served by its path.
+    const url = requestUrl(req.url);
+    if (!url) {
+      const body = JSON.stringify({ error: "bad request target" });
+      res.writeHead(400, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(body),
+      });
+      res.end(body);
+      return;
+    }
+    req.url = `${url.pathname}${url.search}`;
+    void listener(req, res);
   });
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code === "ECONNRESET" || !socket.writable || answering.has(socket)) {

@@ -1,5 +1,3 @@
-import type { IncomingMessage } from "node:http";
-
 export class BodyError extends Error {
   constructor(
     readonly status: number,
@@ -10,21 +8,28 @@ export class BodyError extends Error {
 }
 
 /** A request body of at most `limit` bytes, as text; a larger one is refused without reading it all. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers["content-length"] ?? 0);
+export async function readBody(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > limit) throw new BodyError(413, `request body over ${limit} bytes`);
-  const chunks: Buffer[] = [];
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyError(413, `request body over ${limit} bytes`);
-    chunks.push(chunk as Buffer);
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new BodyError(413, `request body over ${limit} bytes`);
+    }
+    chunks.push(value);
   }
   return Buffer.concat(chunks).toString("utf8");
 }
 
 /** JSON or a form, by content type, as a plain object of strings and arrays. */
-export function parseBody(type: string | undefined, text: string): Record<string, unknown> {
+export function parseBody(type: string | undefined | null, text: string): Record<string, unknown> {
   const mime = (type ?? "").split(";")[0]!.trim().toLowerCase();
   if (mime === "application/json") {
     let value: unknown;

@@ -1,32 +1,31 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { HttpBindings } from "@hono/node-server";
 import type { Logger } from "@regwatch/core/http";
+import { type Context, Hono } from "hono";
 
-export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** Answers one request; a thrown error or a rejected promise becomes a 500. */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+/** What a route's handlers see: Hono's context, with node's request and response when served over node:http. */
+export type AppEnv = { Bindings: Partial<HttpBindings> };
+export type RouteContext = Context<AppEnv>;
+export type RouteHandler = (c: RouteContext) => Response | Promise<Response>;
 
 export interface Route {
-  /** The exact pathname served. */
+  /** The path served (Hono's syntax: `/changes/:id`). */
   path: string;
-  /** GET also answers HEAD: node's response sends the same headers and drops the body. */
-  methods: Partial<Record<string, RouteHandler>>;
+  /** GET also answers HEAD: the same headers, no body. */
+  methods: Partial<Record<"GET" | "POST", RouteHandler>>;
 }
 
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
+/** A JSON answer, never cached. */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": String(Buffer.byteLength(text)),
-    "cache-control": "no-store",
-    ...headers,
+  return new Response(text, {
+    status,
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": String(Buffer.byteLength(text)),
+      "cache-control": "no-store",
+      ...headers,
+    },
   });
-  res.end(text);
 }
 
 /**
@@ -50,47 +49,31 @@ export function requestUrl(target: string | undefined): URL | null {
 }
 
 function allowed(route: Route): string {
-  const methods = Object.keys(route.methods);
-  if (methods.includes("GET") && !methods.includes("HEAD"))
-    methods.splice(methods.indexOf("GET") + 1, 0, "HEAD");
+  const methods: string[] = Object.keys(route.methods);
+  if (methods.includes("GET")) methods.splice(methods.indexOf("GET") + 1, 0, "HEAD");
   return methods.join(", ");
 }
 
 /**
- * The request listener over a list of routes: 400 for a target it cannot
- * read, 404, 405 with `Allow`, and an error boundary so that nothing a
- * handler does, however it fails, reaches the process.
+ * The app over a list of routes: one typed handler per method and path, 404
+ * for a path nobody serves, 405 with `Allow` for a method a path does not
+ * take, and an error boundary that turns whatever a handler throws into a
+ * 500 (logged), so nothing a request does reaches the process.
  */
-export function createRouter(routes: readonly Route[], log?: Logger): Handler {
-  function failed(req: IncomingMessage, res: ServerResponse, err: unknown) {
-    log?.error({ err, method: req.method, url: req.url }, "request failed");
-    try {
-      // Half a response cannot be repaired: hang up so the client sees it broke.
-      if (res.headersSent) res.destroy();
-      else sendJson(res, 500, { error: "internal error" });
-    } catch {
-      res.destroy();
+export function createRouter(routes: readonly Route[], log?: Logger): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  for (const route of routes) {
+    for (const [method, handler] of Object.entries(route.methods)) {
+      app.on(method, route.path, (c) => handler(c));
     }
+    // After the methods it takes: whatever else comes to this path.
+    const allow = allowed(route);
+    app.all(route.path, () => json(405, { error: "method not allowed" }, { allow }));
   }
-
-  function dispatch(req: IncomingMessage, res: ServerResponse): void | Promise<void> {
-    const url = requestUrl(req.url);
-    if (!url) return sendJson(res, 400, { error: "bad request target" });
-    const route = routes.find((r) => r.path === url.pathname);
-    if (!route) return sendJson(res, 404, { error: "not found" });
-    const handler = route.methods[req.method === "HEAD" ? "GET" : (req.method ?? "")];
-    if (!handler) return sendJson(res, 405, { error: "method not allowed" }, { allow: allowed(route) });
-    return handler(req, res, url);
-  }
-
-  return (req, res) => {
-    let pending: void | Promise<void>;
-    try {
-      pending = dispatch(req, res);
-    } catch (err) {
-      failed(req, res, err);
-      return;
-    }
-    pending?.catch((err: unknown) => failed(req, res, err));
-  };
+  app.notFound(() => json(404, { error: "not found" }));
+  app.onError((err, c) => {
+    log?.error({ err, method: c.req.method, url: c.req.url }, "request failed");
+    return json(500, { error: "internal error" });
+  });
+  return app;
 }

@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { getRequestListener } from "@hono/node-server";
 import type { Logger } from "@regwatch/core/http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { rawExchange } from "../../../test/support/raw-http.ts";
@@ -30,7 +31,7 @@ describe("GET /metrics over a real server", () => {
   let port: number;
 
   beforeAll(async () => {
-    server = createServer(createRouter([metricsRoute({ metrics, log })]));
+    server = createServer(getRequestListener(createRouter([metricsRoute({ metrics, log })]).fetch));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
     port = (server.address() as { port: number }).port;
     url = `http://127.0.0.1:${port}/metrics`;

@@ -1,7 +1,7 @@
 import type { ArtifactFiles } from "@regwatch/db/artifact-files";
 import type { Database } from "@regwatch/db/open-database";
 import { getArtifact } from "@regwatch/db/queries/artifacts";
-import { type Route, sendJson } from "../router.ts";
+import { json, type Route } from "../router.ts";
 
 export interface ArtifactDeps {
   database: Database;
@@ -21,25 +21,26 @@ export function artifactsRoute(deps: ArtifactDeps): Route {
   return {
     path: "/artifacts",
     methods: {
-      async GET(_req, res, url) {
-        const sha256 = (url.searchParams.get("sha256") ?? "").toLowerCase();
-        if (!SHA256.test(sha256))
-          return sendJson(res, 400, { error: "sha256: expected 64 hexadecimal digits" });
+      async GET(c) {
+        const sha256 = (c.req.query("sha256") ?? "").toLowerCase();
+        if (!SHA256.test(sha256)) return json(400, { error: "sha256: expected 64 hexadecimal digits" });
         const artifact = await getArtifact(deps.database.db, sha256, deps.files);
-        if (!artifact) return sendJson(res, 404, { error: `no archived document with sha256 ${sha256}` });
-        res.writeHead(200, {
-          "content-type": "application/octet-stream",
-          "content-length": String(artifact.body.byteLength),
-          "content-disposition": `attachment; filename="${sha256}.bin"`,
-          "x-content-type-options": "nosniff",
-          "content-security-policy": "sandbox; default-src 'none'",
-          // The bytes of a hash never change.
-          "cache-control": "private, max-age=31536000, immutable",
-          ...(artifact.contentType
-            ? { "x-original-content-type": artifact.contentType.replace(/[^\x20-\x7e]/g, "") }
-            : {}),
+        if (!artifact) return json(404, { error: `no archived document with sha256 ${sha256}` });
+        return new Response(Buffer.from(artifact.body), {
+          status: 200,
+          headers: {
+            "content-type": "application/octet-stream",
+            "content-length": String(artifact.body.byteLength),
+            "content-disposition": `attachment; filename="${sha256}.bin"`,
+            "x-content-type-options": "nosniff",
+            "content-security-policy": "sandbox; default-src 'none'",
+            // The bytes of a hash never change.
+            "cache-control": "private, max-age=31536000, immutable",
+            ...(artifact.contentType
+              ? { "x-original-content-type": artifact.contentType.replace(/[^\x20-\x7e]/g, "") }
+              : {}),
+          },
         });
-        res.end(Buffer.from(artifact.body));
       },
     },
   };

@@ -1,6 +1,6 @@
 import type { Database } from "@regwatch/db/open-database";
 import { listSourceRows } from "@regwatch/db/queries/sources";
-import { type Route, sendJson } from "../router.ts";
+import { json, type Route } from "../router.ts";
 
 export interface HealthDeps {
   database: Database;
@@ -64,7 +64,7 @@ export function healthRoute(deps: HealthDeps): Route {
   return {
     path: "/health",
     methods: {
-      async GET(_req, res) {
+      async GET() {
         let rows: SourceRows | null;
         try {
           const pending = read();
@@ -78,14 +78,14 @@ export function healthRoute(deps: HealthDeps): Route {
           // A read that outlives this request still refreshes the cache; its failure is the next request's.
           if (rows === null) pending.catch(() => {});
         } catch (err) {
-          return sendJson(res, 503, { status: "error", error: (err as Error).message });
+          return json(503, { status: "error", error: (err as Error).message });
         }
         const components = await componentsOf(deps);
         const degraded = Object.values(components).some((c) => !c.ok);
         const busy = rows === null;
         const current: { rows: SourceRows; at: Date } | null = busy ? last : { rows: rows!, at: new Date() };
         const byId = new Map((current?.rows ?? []).map((r) => [r.id, r]));
-        sendJson(res, 200, {
+        return json(200, {
           // Degraded, not down: the web node still serves what it has while Redis or the scheduler is away.
           status: degraded ? "degraded" : "ok",
           database: deps.database.kind,

@@ -1,4 +1,3 @@
-import type { ServerResponse } from "node:http";
 import { escapeHtml } from "@regwatch/alerts/escape";
 import type { AlertDeps } from "@regwatch/alerts/subscribe";
 import {
@@ -19,7 +18,7 @@ import {
   updateSubscription,
 } from "@regwatch/db/queries/subscriptions";
 import { BodyError, parseBody, readBody } from "../body.ts";
-import { sendPage, tokenProblem } from "../page.ts";
+import { page, tokenProblem } from "../page.ts";
 import type { Route } from "../router.ts";
 
 export interface ManageDeps {
@@ -131,8 +130,8 @@ function manageForm(sub: SubscriptionRow, token: string, deps: ManageDeps, notic
 const STYLE =
   ".f{margin:1rem 0}.l{font-weight:600}.h{color:#555;font-size:.9rem}.c{display:inline-block;margin:.1rem 1rem .1rem 0}.n{padding:.5rem;background:#e3f5e6}input,select{font:inherit}";
 
-function sendManage(res: ServerResponse, status: number, body: string) {
-  sendPage(res, status, { title: "Manage your subscription", paragraphs: [], html: body, style: STYLE });
+function sendManage(status: number, body: string): Response {
+  return page(status, { title: "Manage your subscription", paragraphs: [], html: body, style: STYLE });
 }
 
 /** The subscription a manage link names, or why not. */
@@ -152,41 +151,41 @@ export function manageRoutes(deps: ManageDeps): Route[] {
     {
       path: "/subscriptions/manage",
       methods: {
-        async GET(_req, res, url) {
-          const token = url.searchParams.get("token") ?? "";
+        async GET(c) {
+          const token = c.req.query("token") ?? "";
           try {
             const sub = await subscriptionFor(deps, token);
             if (!sub || sub.status === "unsubscribed")
-              return sendPage(res, 410, {
+              return page(410, {
                 title: "Unsubscribed",
                 paragraphs: ["This subscription was stopped."],
               });
-            sendManage(res, 200, manageForm(sub, token, deps, null));
+            return sendManage(200, manageForm(sub, token, deps, null));
           } catch (err) {
-            if (err instanceof TokenError) return tokenProblem(res, err);
+            if (err instanceof TokenError) return tokenProblem(err);
             throw err;
           }
         },
-        async POST(req, res, url) {
-          const token = url.searchParams.get("token") ?? "";
+        async POST(c) {
+          const token = c.req.query("token") ?? "";
           let sub: SubscriptionRow | null;
           try {
             sub = await subscriptionFor(deps, token);
           } catch (err) {
-            if (err instanceof TokenError) return tokenProblem(res, err);
+            if (err instanceof TokenError) return tokenProblem(err);
             throw err;
           }
           if (!sub || sub.status === "unsubscribed")
-            return sendPage(res, 410, {
+            return page(410, {
               title: "Unsubscribed",
               paragraphs: ["This subscription was stopped."],
             });
           let body: Record<string, unknown>;
           try {
-            body = parseBody(req.headers["content-type"], await readBody(req, BODY_LIMIT));
+            body = parseBody(c.req.header("content-type"), await readBody(c.req.raw, BODY_LIMIT));
           } catch (err) {
             if (err instanceof BodyError)
-              return sendPage(res, err.status, { title: "Not saved", paragraphs: [err.message] });
+              return page(err.status, { title: "Not saved", paragraphs: [err.message] });
             throw err;
           }
           let input: ReturnType<typeof parseSubscriptionInput>;
@@ -208,7 +207,6 @@ export function manageRoutes(deps: ManageDeps): Route[] {
           } catch (err) {
             if (err instanceof SubscriptionInputError)
               return sendManage(
-                res,
                 400,
                 manageForm(sub, token, deps, `Not saved — ${err.field}: ${err.message}`),
               );
@@ -216,26 +214,26 @@ export function manageRoutes(deps: ManageDeps): Route[] {
           }
           const { email: _email, ...changes } = input;
           const saved = await updateSubscription(deps.alerts.db, sub.id, changes, deps.alerts.now());
-          sendManage(res, 200, manageForm(saved ?? sub, token, deps, "Saved."));
+          return sendManage(200, manageForm(saved ?? sub, token, deps, "Saved."));
         },
       },
     },
     {
       path: "/subscriptions/manage/unsubscribe",
       methods: {
-        async POST(req, res, url) {
-          await readBody(req, BODY_LIMIT).catch(() => "");
+        async POST(c) {
+          await readBody(c.req.raw, BODY_LIMIT).catch(() => "");
           try {
-            const sub = await subscriptionFor(deps, url.searchParams.get("token") ?? "");
+            const sub = await subscriptionFor(deps, c.req.query("token") ?? "");
             if (sub) await unsubscribe(deps.alerts.db, { id: sub.id }, deps.alerts.now());
-            sendPage(res, 200, {
+            return page(200, {
               title: "Unsubscribed",
               paragraphs: [
                 sub ? `${sub.email} will receive nothing more from this subscription.` : "Nothing to stop.",
               ],
             });
           } catch (err) {
-            if (err instanceof TokenError) return tokenProblem(res, err);
+            if (err instanceof TokenError) return tokenProblem(err);
             throw err;
           }
         },

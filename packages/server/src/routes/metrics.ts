@@ -17,28 +17,31 @@ export function metricsRoute(deps: MetricsDeps): Route {
   return {
     path: "/metrics",
     methods: {
-      async GET(req, res) {
+      async GET(c) {
         let text: string;
         try {
           text = await deps.metrics.text();
         } catch (err) {
-          deps.log?.error({ err, method: req.method, url: req.url }, "metrics collection failed");
+          deps.log?.error({ err, method: c.req.method, url: c.req.url }, "metrics collection failed");
           const message = err instanceof Error ? err.message : String(err);
           const reason = `metrics collection failed: ${message.split(/\r?\n/, 1)[0]}\n`;
-          res.writeHead(500, {
-            "content-type": "text/plain; charset=utf-8",
-            "content-length": String(Buffer.byteLength(reason)),
-            "cache-control": "no-store",
+          return new Response(reason, {
+            status: 500,
+            headers: {
+              "content-type": "text/plain; charset=utf-8",
+              "content-length": String(Buffer.byteLength(reason)),
+              "cache-control": "no-store",
+            },
           });
-          res.end(reason);
-          return;
         }
-        res.writeHead(200, {
-          "content-type": deps.metrics.contentType,
-          "content-length": String(Buffer.byteLength(text)),
-          "cache-control": "no-store",
+        return new Response(text, {
+          status: 200,
+          headers: {
+            "content-type": deps.metrics.contentType,
+            "content-length": String(Buffer.byteLength(text)),
+            "cache-control": "no-store",
+          },
         });
-        res.end(text);
       },
     },
   };

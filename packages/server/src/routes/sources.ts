@@ -1,6 +1,6 @@
 import type { Database } from "@regwatch/db/open-database";
 import { healthEvents, listSourceRows } from "@regwatch/db/queries/sources";
-import { type Route, sendJson } from "../router.ts";
+import { json, type Route } from "../router.ts";
 
 /** What the service knows of each registered source beyond its row: its schedule. */
 export interface SourceInfo {
@@ -25,7 +25,7 @@ export function sourcesRoute(deps: SourcesDeps): Route {
   return {
     path: "/api/sources",
     methods: {
-      async GET(_req, res) {
+      async GET() {
         const rows = new Map((await listSourceRows(deps.database.db)).map((r) => [r.id, r]));
         const sources = [];
         for (const info of deps.sources) {
@@ -54,7 +54,7 @@ export function sourcesRoute(deps: SourcesDeps): Route {
             })),
           });
         }
-        sendJson(res, 200, { sources });
+        return json(200, { sources });
       },
     },
   };

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from "node:http";
 import {
   type AlertDeps,
   confirmByToken,
@@ -10,8 +9,8 @@ import { parseSubscriptionInput, SubscriptionInputError } from "@regwatch/alerts
 import { TokenError } from "@regwatch/alerts/tokens";
 import { webhookSecret } from "@regwatch/alerts/webhook/sign";
 import { BodyError, parseBody, readBody } from "../body.ts";
-import { sendPage, tokenProblem } from "../page.ts";
-import { type Route, sendJson } from "../router.ts";
+import { page, tokenProblem } from "../page.ts";
+import { json, type Route, type RouteContext } from "../router.ts";
 import { manageRoutes } from "./manage.ts";
 
 export interface SubscriptionDeps {
@@ -41,9 +40,9 @@ function rateLimiter(limit: number) {
   };
 }
 
-const wantsJson = (req: IncomingMessage) =>
-  (req.headers["content-type"] ?? "").includes("json") ||
-  (req.headers.accept ?? "").includes("application/json");
+const wantsJson = (c: RouteContext) =>
+  (c.req.header("content-type") ?? "").includes("json") ||
+  (c.req.header("accept") ?? "").includes("application/json");
 
 /**
  * `POST /subscriptions` (JSON or a form), `GET /subscriptions/confirm`,
@@ -57,21 +56,22 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Route[] {
     {
       path: "/subscriptions",
       methods: {
-        async POST(req, res) {
-          const json = wantsJson(req);
+        async POST(c) {
+          const asJson = wantsJson(c);
           const fail = (status: number, error: string, field?: string) =>
-            json
-              ? sendJson(res, status, { error, ...(field ? { field } : {}) })
-              : sendPage(res, status, {
+            asJson
+              ? json(status, { error, ...(field ? { field } : {}) })
+              : page(status, {
                   title: "Not subscribed",
                   paragraphs: [field ? `${field}: ${error}` : error],
                 });
-          const client = req.socket.remoteAddress ?? "unknown";
+          // The peer's address when served over node:http (none for requests made in-process, as in tests).
+          const client = c.env?.incoming?.socket.remoteAddress ?? "unknown";
           if (!allow(client, Date.now()))
             return fail(429, "too many subscribe requests from this client; try again later");
           let body: Record<string, unknown>;
           try {
-            body = parseBody(req.headers["content-type"], await readBody(req, BODY_LIMIT));
+            body = parseBody(c.req.header("content-type"), await readBody(c.req.raw, BODY_LIMIT));
           } catch (err) {
             if (err instanceof BodyError) return fail(err.status, err.message);
             throw err;
@@ -88,8 +88,8 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Route[] {
           }
           try {
             const result = await subscribe(deps.alerts, input);
-            if (json)
-              return sendJson(res, 201, {
+            if (asJson)
+              return json(201, {
                 id: result.subscription.id,
                 status: result.subscription.status,
                 confirmationSent: result.sent,
@@ -98,7 +98,7 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Route[] {
                   ? { webhookSecret: webhookSecret(deps.alerts.secret, result.subscription.id) }
                   : {}),
               });
-            return sendPage(res, 201, {
+            return page(201, {
               title: "Check your inbox",
               paragraphs: [
                 `A confirmation message is on its way to ${input.email}. Nothing else is sent until you follow its link.`,
@@ -114,22 +114,22 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Route[] {
     {
       path: "/subscriptions/confirm",
       methods: {
-        async GET(_req, res, url) {
+        async GET(c) {
           try {
-            const row = await confirmByToken(deps.alerts, url.searchParams.get("token") ?? "");
+            const row = await confirmByToken(deps.alerts, c.req.query("token") ?? "");
             if (row.status === "unsubscribed")
-              return sendPage(res, 410, {
+              return page(410, {
                 title: "Unsubscribed",
                 paragraphs: ["This subscription was stopped before it was confirmed."],
               });
-            sendPage(res, 200, {
+            return page(200, {
               title: "Subscription confirmed",
               paragraphs: [
                 `${row.email} will now receive the changes it asked for. Every message has a link to stop them.`,
               ],
             });
           } catch (err) {
-            if (err instanceof TokenError) return tokenProblem(res, err);
+            if (err instanceof TokenError) return tokenProblem(err);
             throw err;
           }
         },
@@ -138,27 +138,27 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Route[] {
     {
       path: "/unsubscribe",
       methods: {
-        async GET(_req, res, url) {
-          const token = url.searchParams.get("token") ?? "";
-          sendPage(res, 200, {
+        async GET(c) {
+          const token = c.req.query("token") ?? "";
+          return page(200, {
             title: "Unsubscribe",
             paragraphs: ["Stop this subscription? Other subscriptions of the same address are not affected."],
             form: { action: `/unsubscribe?token=${encodeURIComponent(token)}`, button: "Unsubscribe" },
           });
         },
-        async POST(req, res, url) {
+        async POST(c) {
           // The one-click POST carries `List-Unsubscribe=One-Click`; the page's button, nothing. Both act.
-          await readBody(req, BODY_LIMIT).catch(() => "");
+          await readBody(c.req.raw, BODY_LIMIT).catch(() => "");
           try {
-            const row = await unsubscribeByToken(deps.alerts, url.searchParams.get("token") ?? "");
-            sendPage(res, 200, {
+            const row = await unsubscribeByToken(deps.alerts, c.req.query("token") ?? "");
+            return page(200, {
               title: "Unsubscribed",
               paragraphs: [
                 row ? `${row.email} will receive nothing more from this subscription.` : "Nothing to stop.",
               ],
             });
           } catch (err) {
-            if (err instanceof TokenError) return tokenProblem(res, err);
+            if (err instanceof TokenError) return tokenProblem(err);
             throw err;
           }
         },
