@@ -109,6 +109,7 @@ export const ENVIRONMENT_VARIABLES = [
   "REGWATCH_JOB_LOCK_MS",
   "REGWATCH_STALE_AFTER_RUNS",
   "REGWATCH_ALLOW_PRIVATE_WEBHOOKS",
+  "REGWATCH_PUBLIC_READ",
   "npm_lifecycle_event",
 ] as const;
 export type EnvironmentVariable = (typeof ENVIRONMENT_VARIABLES)[number];
@@ -125,6 +126,8 @@ export interface Config {
   mailFrom: string;
   /** Webhooks may target loopback and private addresses (tests only: otherwise an SSRF hole). */
   allowPrivateWebhooks: boolean;
+  /** Changes, sources and the matrix readable without signing in (a public instance). */
+  publicRead: boolean;
   port: number;
   host: string;
   chromiumPath: string;
@@ -196,6 +199,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     REGWATCH_STALE_AFTER_RUNS: read("REGWATCH_STALE_AFTER_RUNS", integer(1, 1000), 3),
     // Off in production: a subscriber's webhook must not reach the service's own network.
     REGWATCH_ALLOW_PRIVATE_WEBHOOKS: read("REGWATCH_ALLOW_PRIVATE_WEBHOOKS", flag, false),
+    // A public instance: reading needs no account (reviewing always does).
+    REGWATCH_PUBLIC_READ: read("REGWATCH_PUBLIC_READ", flag, false),
     // Set by npm for the scripts it runs: the service then also stops when npm goes away.
     npm_lifecycle_event: read("npm_lifecycle_event", text),
   };
@@ -208,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminEmail: e.ADMIN_EMAIL ?? null,
     mailFrom: e.REGWATCH_MAIL_FROM,
     allowPrivateWebhooks: e.REGWATCH_ALLOW_PRIVATE_WEBHOOKS,
+    publicRead: e.REGWATCH_PUBLIC_READ,
     port: e.PORT,
     host: e.HOST,
     chromiumPath: e.CHROMIUM_PATH,

@@ -152,6 +152,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         // Without a signing key there are no subscriptions, and so no links to serve.
         ...(alerts ? { subscriptions: { alerts, sourceIds: sources.map((s) => s.id) } } : {}),
         artifacts: { database, files: deps.artifacts ?? null },
+        changes: {
+          database,
+          sourceIds: sources.map((s) => s.id),
+          publicUrl: config.publicUrl,
+          publicRead: config.publicRead,
+        },
         components: async () => ({
           runner: await runner.ping(),
           scheduler: schedules

@@ -5,6 +5,7 @@ import type { Logger } from "@regwatch/core/http";
 import type { Hono } from "hono";
 import { type AppEnv, createRouter, json, requestUrl } from "./router.ts";
 import { type ArtifactDeps, artifactsRoute } from "./routes/artifacts.ts";
+import { type ChangesDeps, changesRoutes } from "./routes/changes.ts";
 import { type HealthDeps, healthRoute } from "./routes/health.ts";
 import { type MetricsDeps, metricsRoute } from "./routes/metrics.ts";
 import { type SourceInfo, sourcesRoute } from "./routes/sources.ts";
@@ -21,6 +22,8 @@ export interface AppDeps extends HealthDeps {
   subscriptions?: SubscriptionDeps;
   /** Raw archived documents by hash; no route without them. */
   artifacts?: ArtifactDeps;
+  /** The changes API, CSV and Atom feed; no routes without them. */
+  changes?: ChangesDeps;
 }
 
 /**
@@ -36,6 +39,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ...(deps.sources ? [sourcesRoute({ database: deps.database, sources: deps.sources })] : []),
       ...(deps.subscriptions ? subscriptionRoutes(deps.subscriptions) : []),
       ...(deps.artifacts ? [artifactsRoute(deps.artifacts)] : []),
+      ...(deps.changes ? changesRoutes(deps.changes) : []),
     ],
     deps.log,
   );

@@ -1,5 +1,5 @@
 import type { ChangeRecord } from "@regwatch/core/schemas";
-import { and, asc, eq, exists, gte, inArray, lt, type SQL } from "drizzle-orm";
+import { and, asc, eq, exists, getTableColumns, gte, inArray, lt, type SQL } from "drizzle-orm";
 import type { Db } from "../open-database.ts";
 import {
   changeCountriesTable,
@@ -9,6 +9,9 @@ import {
 } from "../schema/index.ts";
 
 const BATCH = 500;
+
+// Every column but the search vector (as long as the text it indexes, and never shown).
+const { search: _search, ...RECORD_COLUMNS } = getTableColumns(changeRecordsTable);
 
 /**
  * Stores change records with their tags. Ids are derived from source,
@@ -124,7 +127,7 @@ export async function listChanges(db: Db, filters: ChangeFilters = {}): Promise<
     );
   }
   const rows = await db
-    .select()
+    .select(RECORD_COLUMNS)
     .from(changeRecordsTable)
     .where(where.length ? and(...where) : undefined)
     .orderBy(asc(changeRecordsTable.detectedAt), asc(changeRecordsTable.seq))

@@ -1,5 +1,7 @@
+import { sql } from "drizzle-orm";
 import {
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -31,6 +33,8 @@ export const eventsTable = pgTable(
   },
   (t) => [uniqueIndex("events_citation_uq").on(t.jurisdiction, t.citation)],
 );
+
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 
 export const changeRecordsTable = pgTable(
   "change_records",
@@ -65,9 +69,20 @@ export const changeRecordsTable = pgTable(
     eventId: integer("event_id").references(() => eventsTable.id),
     /** Insertion order, for stable listing. */
     seq: serial("seq").notNull(),
+    /**
+     * What full-text search reads: title, subject, citation and the entry's
+     * text (the first 100,000 characters: a tsvector holds at most 1 MB, and a
+     * whole document's words are all in its beginning's vocabulary anyway).
+     */
+    search: tsvector("search").generatedAlwaysAs(
+      sql`to_tsvector('english'::regconfig, coalesce(title, '') || ' ' || subject || ' ' || coalesce(citation, '') || ' ' || left(coalesce(after, before, ''), 100000))`,
+    ),
   },
   (t) => [
     index("change_records_detected_idx").on(t.detectedAt),
+    // The dashboard's order, newest first, and its keyset pages.
+    index("change_records_listing_idx").on(t.detectedAt.desc(), t.seq.desc()),
+    index("change_records_search_idx").using("gin", t.search),
     index("change_records_source_idx").on(t.sourceId, t.subject),
   ],
 );

@@ -1,0 +1,3 @@
+ALTER TABLE "change_records" ADD COLUMN "search" "tsvector" GENERATED ALWAYS AS (to_tsvector('english'::regconfig, coalesce(title, '') || ' ' || subject || ' ' || coalesce(citation, '') || ' ' || left(coalesce(after, before, ''), 100000))) STORED;--> statement-breakpoint
+CREATE INDEX "change_records_listing_idx" ON "change_records" USING btree ("detected_at" DESC NULLS LAST,"seq" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "change_records_search_idx" ON "change_records" USING gin ("search");
