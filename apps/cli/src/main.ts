@@ -113,6 +113,14 @@ export const COMMANDS: readonly Command[] = [
     load: () => import("./commands/digest.ts"),
   },
   {
+    name: "users",
+    summary: "accounts that sign in to the dashboard (by emailed link): add the first admin, list, disable",
+    usage:
+      "regwatch users [--json] | regwatch users add [--admin|--reviewer|--viewer] <email> | regwatch users disable <email>",
+    db: true,
+    load: () => import("./commands/users.ts"),
+  },
+  {
     name: "backfill",
     summary: "build history from the source's official versions since a date, alerting nobody",
     usage: "regwatch backfill <source> --since <date> [--at <iso-date>]",

@@ -17,7 +17,7 @@
 
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-export const TOKEN_PURPOSES = ["confirm", "manage", "unsubscribe"] as const;
+export const TOKEN_PURPOSES = ["confirm", "manage", "unsubscribe", "sign-in", "session"] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
 export interface TokenClaims {

@@ -150,7 +150,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
           cadence: describeCadence(s.schedule),
         })),
         // Without a signing key there are no subscriptions, and so no links to serve.
-        ...(alerts ? { subscriptions: { alerts, sourceIds: sources.map((s) => s.id) } } : {}),
+        ...(alerts ? { subscriptions: { alerts, sourceIds: sources.map((s) => s.id) }, auth: alerts } : {}),
         artifacts: { database, files: deps.artifacts ?? null },
         changes: {
           database,

@@ -1,12 +1,15 @@
 import { createServer, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
+import type { AlertDeps } from "@regwatch/alerts/subscribe";
 import type { Logger } from "@regwatch/core/http";
 import type { Hono } from "hono";
+import { sessionMiddleware } from "./auth.ts";
 import { type AppEnv, createRouter, json, requestUrl } from "./router.ts";
 import { type ArtifactDeps, artifactsRoute } from "./routes/artifacts.ts";
 import { type ChangesDeps, changesRoutes } from "./routes/changes.ts";
 import { type HealthDeps, healthRoute } from "./routes/health.ts";
+import { loginRoutes } from "./routes/login.ts";
 import { type MetricsDeps, metricsRoute } from "./routes/metrics.ts";
 import { type SourceInfo, sourcesRoute } from "./routes/sources.ts";
 import { type SubscriptionDeps, subscriptionRoutes } from "./routes/subscriptions.ts";
@@ -24,6 +27,8 @@ export interface AppDeps extends HealthDeps {
   artifacts?: ArtifactDeps;
   /** The changes API, CSV and Atom feed; no routes without them. */
   changes?: ChangesDeps;
+  /** Sign-in by emailed link and sessions (the mailer and the signing key); no accounts without them. */
+  auth?: AlertDeps;
 }
 
 /**
@@ -40,8 +45,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ...(deps.subscriptions ? subscriptionRoutes(deps.subscriptions) : []),
       ...(deps.artifacts ? [artifactsRoute(deps.artifacts)] : []),
       ...(deps.changes ? changesRoutes(deps.changes) : []),
+      ...(deps.auth ? loginRoutes(deps.auth) : []),
     ],
     deps.log,
+    deps.auth ? [sessionMiddleware(deps.auth)] : [],
   );
 }
 

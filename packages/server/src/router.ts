@@ -1,9 +1,13 @@
 import type { HttpBindings } from "@hono/node-server";
 import type { Logger } from "@regwatch/core/http";
-import { type Context, Hono } from "hono";
+import type { UserRow } from "@regwatch/db/queries/users";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 
-/** What a route's handlers see: Hono's context, with node's request and response when served over node:http. */
-export type AppEnv = { Bindings: Partial<HttpBindings> };
+/** What a route's handlers see: Hono's context, with node's request and response when served over node:http, and who is signed in. */
+export type AppEnv = {
+  Bindings: Partial<HttpBindings>;
+  Variables: { user: UserRow | null; sessionId: string | null };
+};
 export type RouteContext = Context<AppEnv>;
 export type RouteHandler = (c: RouteContext) => Response | Promise<Response>;
 
@@ -60,11 +64,20 @@ function allowed(route: Route): string {
  * take, and an error boundary that turns whatever a handler throws into a
  * 500 (logged), so nothing a request does reaches the process.
  */
-export function createRouter(routes: readonly Route[], log?: Logger): Hono<AppEnv> {
+export function createRouter(
+  routes: readonly Route[],
+  log?: Logger,
+  middleware: readonly MiddlewareHandler<AppEnv>[] = [],
+): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  for (const m of middleware) app.use(m);
   for (const route of routes) {
     for (const [method, handler] of Object.entries(route.methods)) {
-      app.on(method, route.path, (c) => handler(c));
+      app.on(method, route.path, async (c) => {
+        const res = await handler(c);
+        // Through the context, so that what it set (cookies) goes out with the response.
+        return c.newResponse(res.body, res);
+      });
     }
     // After the methods it takes: whatever else comes to this path.
     const allow = allowed(route);

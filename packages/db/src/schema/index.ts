@@ -3,3 +3,4 @@ export * from "./changes.ts";
 export * from "./snapshots.ts";
 export * from "./sources.ts";
 export * from "./subscriptions.ts";
+export * from "./users.ts";

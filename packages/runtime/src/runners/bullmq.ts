@@ -72,7 +72,19 @@ export function bullmqRunner(options: {
   const workers: Worker[] = [];
   const workerConnections: Redis[] = [];
 
+  // Jobs running in this process now: closing waits for them, and only for them.
+  let running = 0;
+
   async function processJob(job: Job, token?: string) {
+    running++;
+    try {
+      return await processJobNow(job, token);
+    } finally {
+      running--;
+    }
+  }
+
+  async function processJobNow(job: Job, token?: string) {
     const def = findJob(job.name);
     if (!def) throw new UnrecoverableError(`no job named ${job.name} in this version`);
     const parsed = def.payload.safeParse(job.data);
@@ -210,10 +222,46 @@ export function bullmqRunner(options: {
     },
     async close() {
       // Workers first: they stop taking jobs and finish (or hand back) the ones they hold.
-      await Promise.all(workers.map((w) => w.close()));
-      await Promise.all([...queues.values()].map((q) => q.close()));
-      await Promise.all(workerConnections.map((c) => c.quit().catch(() => c.disconnect())));
-      await producer.quit().catch(() => producer.disconnect());
+      // Each step has a bound: after Redis went away and came back, a close can
+      // wait on a connection that never answers, and a stopping node must stop.
+      // A job cut short by the forced close is taken again once its lock expires.
+      // With no job running there is nothing to wait for: BullMQ's graceful close
+      // can itself wait on a blocking connection that a Redis restart left behind.
+      const graceful =
+        running > 0 && (await settlesWithin(Promise.all(workers.map((w) => w.close())), CLOSE_WORKERS_MS));
+      if (!graceful) {
+        if (running > 0)
+          log.warn({}, `jobs still running after ${CLOSE_WORKERS_MS} ms: closing without waiting`);
+        await settlesWithin(Promise.all(workers.map((w) => w.close(true))), CLOSE_STEP_MS);
+      }
+      await settlesWithin(Promise.all([...queues.values()].map((q) => q.close())), CLOSE_STEP_MS);
+      const quit = (c: Redis) => settlesWithin(c.quit(), CLOSE_STEP_MS).then((ok) => ok || c.disconnect());
+      await Promise.all([...workerConnections.map(quit), quit(producer)]);
     },
   };
+}
+
+// How long closing may take: the workers' own jobs end quickly once the
+// service is stopping (fetches are cut short), so this is for a close stuck
+// on a connection; the other steps are single round trips.
+const CLOSE_WORKERS_MS = 8_000;
+const CLOSE_STEP_MS = 2_000;
+
+/** Whether the promise settled (either way) within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,6 +1,7 @@
 import type { Database } from "@regwatch/db/open-database";
 import { CursorError, searchChanges } from "@regwatch/db/queries/change-search";
 import { listChanges } from "@regwatch/db/queries/changes";
+import { currentUser } from "../auth.ts";
 import { FilterError, MAX_PAGE, parseChangeFilters, parseLimit } from "../change-filters.ts";
 import { changesAtom } from "../formats/atom.ts";
 import { changesCsv } from "../formats/csv.ts";
@@ -12,9 +13,9 @@ export interface ChangesDeps {
   /** Where links point (`PUBLIC_URL`). */
   publicUrl: string;
   /**
-   * `REGWATCH_PUBLIC_READ=1`: changes readable by anyone. Until sign-in and
-   * API tokens exist, the JSON API and the CSV answer 401 without it; the
-   * Atom feed is public either way.
+   * `REGWATCH_PUBLIC_READ=1`: changes readable by anyone. Otherwise the JSON
+   * API and the CSV need a signed-in user (401 without); the Atom feed is
+   * public either way.
    */
   publicRead: boolean;
 }
@@ -49,7 +50,7 @@ export function changesRoutes(deps: ChangesDeps): Route[] {
       path: "/api/changes",
       methods: {
         async GET(c) {
-          if (!deps.publicRead) return denied();
+          if (!deps.publicRead && !currentUser(c)) return denied();
           try {
             const query = params(c);
             const page = await searchChanges(deps.database.db, {
@@ -71,7 +72,7 @@ export function changesRoutes(deps: ChangesDeps): Route[] {
       path: "/api/changes/:id",
       methods: {
         async GET(c) {
-          if (!deps.publicRead) return denied();
+          if (!deps.publicRead && !currentUser(c)) return denied();
           const id = c.req.param("id") ?? "";
           const [change] = /^[0-9a-f]{16,64}$/.test(id)
             ? await listChanges(deps.database.db, { ids: [id] })
@@ -85,7 +86,7 @@ export function changesRoutes(deps: ChangesDeps): Route[] {
       path: "/changes.csv",
       methods: {
         async GET(c) {
-          if (!deps.publicRead) return denied();
+          if (!deps.publicRead && !currentUser(c)) return denied();
           let page: Awaited<ReturnType<typeof searchChanges>>;
           try {
             const query = params(c);

@@ -1,0 +1,228 @@
+import { randomBytes } from "node:crypto";
+import { escapeHtml } from "@regwatch/alerts/escape";
+import type { AlertDeps } from "@regwatch/alerts/subscribe";
+import { signToken, TokenError, verifyToken } from "@regwatch/alerts/tokens";
+import {
+  createSession,
+  createSignInLink,
+  endSession,
+  signInLinksSince,
+  userByEmail,
+  useSignInLink,
+} from "@regwatch/db/queries/users";
+import {
+  csrfToken,
+  csrfValid,
+  currentUser,
+  endSessionCookie,
+  SESSION_MS,
+  startSessionCookie,
+} from "../auth.ts";
+import { BodyError, parseBody, readBody } from "../body.ts";
+import { page, tokenProblem } from "../page.ts";
+import type { Route, RouteContext } from "../router.ts";
+
+const BODY_LIMIT = 4 * 1024;
+// A sign-in link is for now: fifteen minutes, once.
+const LINK_MS = 15 * 60_000;
+// Links one account may be sent in an hour: asking for more floods nobody.
+const LINKS_PER_HOUR = 5;
+const HOUR_MS = 3_600_000;
+const SENT =
+  "If an account exists for that address, a sign-in link is on its way. It works once, for 15 minutes.";
+
+function redirect(location: string): Response {
+  return new Response(null, { status: 303, headers: { location, "cache-control": "no-store" } });
+}
+
+function form(action: string, csrf: string, fields: string, button: string): string {
+  return `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}">${fields}<p><button type="submit">${escapeHtml(button)}</button></p></form>`;
+}
+
+function signInMessage(link: string) {
+  const text = [
+    "Follow this link to sign in to regwatch:",
+    "",
+    link,
+    "",
+    "It works once, within 15 minutes. If you did not ask to sign in, ignore this message.",
+  ].join("\n");
+  const html = `<!doctype html><html><body style="margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1b1b1b;background:#ffffff">
+<p>Follow this link to sign in to regwatch:</p>
+<p><a href="${escapeHtml(link)}" style="display:inline-block;padding:10px 16px;background:#0b5394;color:#ffffff;text-decoration:none;border-radius:4px">Sign in</a></p>
+<p style="color:#555555;font-size:13px">It works once, within 15 minutes. If you did not ask to sign in, ignore this message.</p>
+</body></html>`;
+  return { subject: "Sign in to regwatch", text, html };
+}
+
+async function formBody(c: RouteContext): Promise<Record<string, unknown> | Response> {
+  try {
+    return parseBody(c.req.header("content-type"), await readBody(c.req.raw, BODY_LIMIT));
+  } catch (err) {
+    if (err instanceof BodyError)
+      return page(err.status, { title: "Not understood", paragraphs: [err.message] });
+    throw err;
+  }
+}
+
+const refused = () =>
+  page(403, {
+    title: "Form expired",
+    paragraphs: [
+      "This form was not sent from this site's page, or the page is too old. Open it again and retry.",
+    ],
+  });
+
+/**
+ * Sign-in by emailed link: `GET /login` asks for the address, `POST /login`
+ * sends a single-use link (the same answer whether or not the address has an
+ * account), `GET /login?token=…` shows who the link signs in (mail scanners
+ * follow links: a GET never uses it up), `POST /login/confirm` uses it and
+ * starts a session, `POST /logout` ends it. Every form carries the CSRF value.
+ */
+export function loginRoutes(deps: AlertDeps): Route[] {
+  const base = deps.publicUrl.replace(/\/+$/, "");
+  const perClient = new Map<string, number[]>();
+  return [
+    {
+      path: "/login",
+      methods: {
+        async GET(c) {
+          const csrf = csrfToken(c, deps);
+          const token = c.req.query("token");
+          if (token) {
+            try {
+              verifyToken(deps.secret, token, "sign-in", deps.now());
+            } catch (err) {
+              if (err instanceof TokenError) return tokenProblem(err);
+              throw err;
+            }
+            return page(200, {
+              title: "Sign in",
+              paragraphs: ["Continue to sign in to regwatch in this browser."],
+              html: form(
+                "/login/confirm",
+                csrf,
+                `<input type="hidden" name="token" value="${escapeHtml(token)}">`,
+                "Sign in",
+              ),
+            });
+          }
+          const user = currentUser(c);
+          return page(200, {
+            title: "Sign in",
+            paragraphs: [
+              user ? `You are signed in as ${user.email}.` : "regwatch sends a sign-in link to your address.",
+            ],
+            html: form(
+              "/login",
+              csrf,
+              '<p><label>Email <input type="email" name="email" required autocomplete="email"></label></p>',
+              "Send me a sign-in link",
+            ),
+          });
+        },
+        async POST(c) {
+          const body = await formBody(c);
+          if (body instanceof Response) return body;
+          if (!csrfValid(c, body.csrf)) return refused();
+          const email = typeof body.email === "string" ? body.email.trim().toLowerCase() : "";
+          if (!email || email.length > 254 || !/^[^@\s]+@[^@\s]+$/.test(email))
+            return page(400, { title: "Sign in", paragraphs: ["email: give the address of your account."] });
+          const now = deps.now();
+          const client = c.env?.incoming?.socket.remoteAddress ?? "unknown";
+          const recent = (perClient.get(client) ?? []).filter((t) => t > now.getTime() - HOUR_MS);
+          if (recent.length >= 20)
+            return page(429, {
+              title: "Sign in",
+              paragraphs: ["Too many requests from here; try again later."],
+            });
+          perClient.set(client, [...recent, now.getTime()]);
+          const user = await userByEmail(deps.db, email);
+          if (
+            user &&
+            !user.disabledAt &&
+            (await signInLinksSince(deps.db, user.id, new Date(now.getTime() - HOUR_MS))) < LINKS_PER_HOUR
+          ) {
+            const id = randomBytes(16).toString("hex");
+            const expiresAt = new Date(now.getTime() + LINK_MS);
+            await createSignInLink(deps.db, { id, userId: user.id, expiresAt }, now);
+            const token = signToken(deps.secret, { purpose: "sign-in", subject: id, expiresAt });
+            const message = signInMessage(`${base}/login?token=${token}`);
+            try {
+              await deps.mailer.send({
+                to: user.email,
+                ...message,
+                messageId: `<sign-in.${id}@${new URL(base).hostname || "regwatch.local"}>`,
+              });
+            } catch (err) {
+              deps.log.warn({ userId: user.id }, `sign-in link not sent: ${(err as Error).message}`);
+            }
+          }
+          // The same answer either way: the form does not tell who has an account.
+          return page(200, { title: "Check your inbox", paragraphs: [SENT] });
+        },
+      },
+    },
+    {
+      path: "/login/confirm",
+      methods: {
+        async POST(c) {
+          const body = await formBody(c);
+          if (body instanceof Response) return body;
+          if (!csrfValid(c, body.csrf)) return refused();
+          let linkId: string;
+          try {
+            linkId = verifyToken(deps.secret, String(body.token ?? ""), "sign-in", deps.now()).subject;
+          } catch (err) {
+            if (err instanceof TokenError) return tokenProblem(err);
+            throw err;
+          }
+          const now = deps.now();
+          const user = await useSignInLink(deps.db, linkId, now);
+          if (!user)
+            return page(400, {
+              title: "Link not valid",
+              paragraphs: ["This sign-in link was used already or has expired. Ask for a new one."],
+            });
+          const sessionId = randomBytes(16).toString("hex");
+          await createSession(
+            deps.db,
+            { id: sessionId, userId: user.id, expiresAt: new Date(now.getTime() + SESSION_MS) },
+            now,
+          );
+          startSessionCookie(c, deps, sessionId);
+          return redirect("/");
+        },
+      },
+    },
+    {
+      path: "/logout",
+      methods: {
+        async POST(c) {
+          const body = await formBody(c);
+          if (body instanceof Response) return body;
+          if (!csrfValid(c, body.csrf)) return refused();
+          const sessionId = c.get("sessionId");
+          if (sessionId) await endSession(deps.db, sessionId, deps.now());
+          endSessionCookie(c);
+          return redirect("/login");
+        },
+      },
+    },
+    {
+      path: "/",
+      methods: {
+        async GET(c) {
+          const user = currentUser(c);
+          if (!user) return redirect("/login");
+          return page(200, {
+            title: "regwatch",
+            paragraphs: [`Signed in as ${user.email} (${user.role}).`],
+            html: `<ul><li><a href="/api/changes">Changes (JSON)</a></li><li><a href="/changes.csv">Changes (CSV)</a></li><li><a href="/feeds/changes.atom">Changes (Atom)</a></li><li><a href="/api/sources">Sources</a></li></ul>${form("/logout", csrfToken(c, deps), "", "Sign out")}`,
+          });
+        },
+      },
+    },
+  ];
+}
