@@ -10,14 +10,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildEcl, eclItems } from "../support/ecl-builder.ts";
+import { eclItems, eclVersion } from "../support/ecl-builder.ts";
 import { freePort, launch, type Running } from "../support/processes.ts";
 import { type ReceivedMessage, startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
 
 const bin = join(import.meta.dirname, "../../apps/cli/bin/regwatch.mjs");
 const items = eclItems(120);
-const version = (lastAmended: string, list = items) =>
-  buildEcl(list, { lastAmended, amendments: [[`SOR/${lastAmended.slice(0, 4)}-1`, lastAmended]] });
+const version = (lastAmended: string, list = items) => eclVersion(list, lastAmended);
 
 let dir: string;
 let smtp: TestSmtpServer;

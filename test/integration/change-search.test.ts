@@ -10,15 +10,12 @@ import { ingestBytes } from "@regwatch/pipeline/run-source";
 import { findSource } from "@regwatch/sources/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.ts";
-import { buildEcl, eclItems } from "../support/ecl-builder.ts";
+import { eclItems, eclVersion } from "../support/ecl-builder.ts";
 import { silentLog, testHttpClient } from "../support/test-http.ts";
 
 const ca = findSource("ca.export-control-list")!;
 const items = eclItems(120);
-const version = (lastAmended: string, list = items) =>
-  Buffer.from(
-    buildEcl(list, { lastAmended, amendments: [[`SOR/${lastAmended.slice(0, 4)}-1`, lastAmended]] }),
-  );
+const version = (lastAmended: string, list = items) => eclVersion(list, lastAmended);
 
 describe.each(testDatabases())("change search on $name", (testDb) => {
   let database: Database;

@@ -13,16 +13,13 @@ import { XMLParser } from "fast-xml-parser";
 import { SaxesParser } from "saxes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.ts";
-import { buildEcl, eclItems } from "../support/ecl-builder.ts";
+import { eclItems, eclVersion } from "../support/ecl-builder.ts";
 import { silentLog, testHttpClient } from "../support/test-http.ts";
 
 const ca = findSource("ca.export-control-list")!;
 const SOURCES = ["us.federal-register", "us.ecfr.ccl", "ca.export-control-list"];
 const items = eclItems(120);
-const version = (lastAmended: string, list = items) =>
-  Buffer.from(
-    buildEcl(list, { lastAmended, amendments: [[`SOR/${lastAmended.slice(0, 4)}-1`, lastAmended]] }),
-  );
+const version = (lastAmended: string, list = items) => eclVersion(list, lastAmended);
 
 /** RFC 4180 records: quoted fields with doubled quotes and CRLF inside. */
 function readCsv(text: string): string[][] {

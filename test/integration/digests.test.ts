@@ -23,17 +23,14 @@ import { ingestBytes } from "@regwatch/pipeline/run-source";
 import { findSource } from "@regwatch/sources/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.ts";
-import { buildEcl, eclItems } from "../support/ecl-builder.ts";
+import { eclItems, eclVersion } from "../support/ecl-builder.ts";
 import { type ReceivedMessage, startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
 import { silentLog, testHttpClient } from "../support/test-http.ts";
 
 const ca = findSource("ca.export-control-list")!;
 const ccl = findSource("us.ecfr.ccl")!;
 const items = eclItems(150);
-const version = (lastAmended: string, list = items) =>
-  Buffer.from(
-    buildEcl(list, { lastAmended, amendments: [[`SOR/${lastAmended.slice(0, 4)}-1`, lastAmended]] }),
-  );
+const version = (lastAmended: string, list = items) => eclVersion(list, lastAmended);
 const before = version("2026-10-01");
 const after = version("2026-11-17", [
   ...items.slice(0, 10),

@@ -18,16 +18,13 @@ import { createAppServer } from "@regwatch/server/app";
 import { findSource } from "@regwatch/sources/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.ts";
-import { buildEcl, eclItems } from "../support/ecl-builder.ts";
+import { eclItems, eclVersion } from "../support/ecl-builder.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
 import { silentLog, testHttpClient } from "../support/test-http.ts";
 
 const ca = findSource("ca.export-control-list")!;
 const items = eclItems(120);
-const version = (lastAmended: string, list = items) =>
-  Buffer.from(
-    buildEcl(list, { lastAmended, amendments: [[`SOR/${lastAmended.slice(0, 4)}-1`, lastAmended]] }),
-  );
+const version = (lastAmended: string, list = items) => eclVersion(list, lastAmended);
 
 describe.each(testDatabases())("operator alerts on $name", (testDb) => {
   let database: Database;

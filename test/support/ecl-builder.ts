@@ -33,3 +33,10 @@ export function buildEcl(
     .join("");
   return `<?xml version="1.0" encoding="utf-8"?><Regulation lims:pit-date="${opts.lastAmended}" lims:lastAmendedDate="${opts.lastAmended}" lims:current-date="${opts.lastAmended}" xml:lang="en" xmlns:lims="http://justice.gc.ca/lims"><Identification><InstrumentNumber>SOR/89-202</InstrumentNumber></Identification><Body><Section><Label>1</Label><Text>The following definitions apply in this List.</Text></Section></Body><Schedule><ScheduleFormHeading><Label>SCHEDULE</Label></ScheduleFormHeading><Heading level="1"><Label>GROUP 5</Label><TitleText>Miscellaneous Goods and Technology</TitleText></Heading>${provisions}</Schedule><RecentAmendments>${amendments}</RecentAmendments></Regulation>`;
 }
+
+/** A consolidation of `items` last amended on a date (by one SOR of that year), as the bytes Justice Laws serves. */
+export function eclVersion(items: readonly EclItem[], lastAmended: string): Buffer {
+  return Buffer.from(
+    buildEcl(items, { lastAmended, amendments: [[`SOR/${lastAmended.slice(0, 4)}-1`, lastAmended]] }),
+  );
+}

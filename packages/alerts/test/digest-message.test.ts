@@ -1,5 +1,6 @@
 import type { ChangeRecord } from "@regwatch/core/schemas";
 import { describe, expect, it } from "vitest";
+import { CCL_CHANGE as FIXTURE } from "../../../test/support/change-fixture.ts";
 import type { Links } from "../src/links.ts";
 import { type DigestInput, type DigestSourceHealth, digestMessage } from "../src/messages/digest.ts";
 
@@ -12,28 +13,12 @@ const LINKS: Links = {
 const ALL_CHANGES = "https://regwatch.example/changes?from=2026-11-16&to=2026-11-23&tech=quantum";
 
 const CCL_CHANGE: ChangeRecord = {
-  id: "chg-1",
-  source: "us.ecfr.ccl",
-  jurisdiction: "US",
-  kind: "added",
-  subject: "3B001.c.1.a",
-  title: "3B001 gained paragraph c.1.a: Equipment designed for dry anisotropic plasma etching",
-  before: null,
-  after: "Equipment designed for dry anisotropic plasma etching of gate-all-around structures",
-  technologies: ["semiconductor-manufacturing-equipment", "gaafet"],
-  countries: ["CN", "MO"],
+  ...FIXTURE,
   publishedAt: "2026-11-18",
   effectiveAt: "2026-11-18",
   detectedAt: "2026-11-18T12:00:00Z",
-  url: "https://www.ecfr.gov/current/title-15/part-774",
   citation: "91 FR 80210",
-  provenance: { artifactSha256: "a".repeat(64), fetchedAt: "2026-11-18T12:00:00Z", parserVersion: "1" },
-  origin: "regulatory",
-  alert: true,
-  wassenaarCategory: "3",
-  stage: null,
-  diff: null,
-  details: { parentKey: "3B001.c.1" },
+  provenance: { ...FIXTURE.provenance, fetchedAt: "2026-11-18T12:00:00Z" },
 };
 
 const change = (c: Partial<ChangeRecord>): ChangeRecord => ({ ...CCL_CHANGE, ...c });

@@ -1,6 +1,7 @@
 import type { ChangeRecord } from "@regwatch/core/schemas";
 import { SaxesParser } from "saxes";
 import { describe, expect, it } from "vitest";
+import { CCL_CHANGE as FIXTURE } from "../../../test/support/change-fixture.ts";
 import { changesAtom } from "../src/formats/atom.ts";
 
 const ATOM = "http://www.w3.org/2005/Atom";
@@ -55,28 +56,9 @@ function child(e: Element, name: string): Element {
 const link = (e: Element, rel: string) => children(e, "link").find((l) => l.attributes.rel === rel);
 
 const CCL_CHANGE: ChangeRecord = {
+  ...FIXTURE,
   id: "0123456789abcdef0123456789abcdef",
-  source: "us.ecfr.ccl",
-  jurisdiction: "US",
-  kind: "added",
-  subject: "3B001.c.1.a",
   title: "Equipment designed for dry anisotropic plasma etching",
-  before: null,
-  after: "Equipment designed for dry anisotropic plasma etching of gate-all-around structures",
-  technologies: ["semiconductor-manufacturing-equipment", "gaafet"],
-  countries: ["CN", "MO"],
-  publishedAt: "2024-09-06",
-  effectiveAt: "2024-09-06",
-  detectedAt: "2024-09-06T12:00:00Z",
-  url: "https://www.ecfr.gov/current/title-15/part-774",
-  citation: "89 FR 72926",
-  provenance: { artifactSha256: "a".repeat(64), fetchedAt: "2024-09-06T12:00:00Z", parserVersion: "1" },
-  origin: "regulatory",
-  alert: true,
-  wassenaarCategory: "3",
-  stage: null,
-  diff: null,
-  details: { parentKey: "3B001.c.1" },
 };
 
 const change = (c: Partial<ChangeRecord>): ChangeRecord => ({ ...CCL_CHANGE, ...c });

@@ -87,17 +87,14 @@ export function changesRoutes(deps: ChangesDeps): Route[] {
       methods: {
         async GET(c) {
           if (!deps.publicRead && !currentUser(c)) return denied();
-          let page: Awaited<ReturnType<typeof searchChanges>>;
           try {
             const query = params(c);
-            page = await searchChanges(deps.database.db, {
-              ...parseChangeFilters(query, deps),
-              limit: MAX_PAGE,
-            });
+            const filters = parseChangeFilters(query, deps);
+            let page = await searchChanges(deps.database.db, { ...filters, limit: MAX_PAGE });
             const rows = [...page.changes];
             while (page.next && rows.length < CSV_ROWS) {
               page = await searchChanges(deps.database.db, {
-                ...parseChangeFilters(query, deps),
+                ...filters,
                 limit: MAX_PAGE,
                 cursor: page.next,
               });

@@ -20,6 +20,7 @@ import {
 } from "../auth.ts";
 import { BodyError, parseBody, readBody } from "../body.ts";
 import { page, tokenProblem } from "../page.ts";
+import { rateLimiter } from "../rate-limit.ts";
 import type { Route, RouteContext } from "../router.ts";
 
 const BODY_LIMIT = 4 * 1024;
@@ -82,7 +83,8 @@ const refused = () =>
  */
 export function loginRoutes(deps: AlertDeps): Route[] {
   const base = deps.publicUrl.replace(/\/+$/, "");
-  const perClient = new Map<string, number[]>();
+  // Sign-in requests one client may make in an hour.
+  const allow = rateLimiter(20);
   return [
     {
       path: "/login",
@@ -131,13 +133,11 @@ export function loginRoutes(deps: AlertDeps): Route[] {
             return page(400, { title: "Sign in", paragraphs: ["email: give the address of your account."] });
           const now = deps.now();
           const client = c.env?.incoming?.socket.remoteAddress ?? "unknown";
-          const recent = (perClient.get(client) ?? []).filter((t) => t > now.getTime() - HOUR_MS);
-          if (recent.length >= 20)
+          if (!allow(client, now.getTime()))
             return page(429, {
               title: "Sign in",
               paragraphs: ["Too many requests from here; try again later."],
             });
-          perClient.set(client, [...recent, now.getTime()]);
           const user = await userByEmail(deps.db, email);
           if (
             user &&

@@ -10,6 +10,7 @@ import { TokenError } from "@regwatch/alerts/tokens";
 import { webhookSecret } from "@regwatch/alerts/webhook/sign";
 import { BodyError, parseBody, readBody } from "../body.ts";
 import { page, tokenProblem } from "../page.ts";
+import { rateLimiter } from "../rate-limit.ts";
 import { json, type Route, type RouteContext } from "../router.ts";
 import { manageRoutes } from "./manage.ts";
 
@@ -21,24 +22,6 @@ export interface SubscriptionDeps {
 }
 
 const BODY_LIMIT = 16 * 1024;
-const HOUR_MS = 3_600_000;
-
-/** At most `limit` events per key in the last hour, kept in memory. */
-function rateLimiter(limit: number) {
-  const seen = new Map<string, number[]>();
-  return (key: string, now: number): boolean => {
-    const recent = (seen.get(key) ?? []).filter((t) => t > now - HOUR_MS);
-    if (recent.length >= limit) {
-      seen.set(key, recent);
-      return false;
-    }
-    recent.push(now);
-    seen.set(key, recent);
-    // A bounded map: old keys go when it grows.
-    if (seen.size > 10_000) for (const [k, v] of seen) if (!v.some((t) => t > now - HOUR_MS)) seen.delete(k);
-    return true;
-  };
-}
 
 const wantsJson = (c: RouteContext) =>
   (c.req.header("content-type") ?? "").includes("json") ||
