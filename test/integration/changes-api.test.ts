@@ -81,10 +81,15 @@ describe.each(testDatabases())("the changes API, CSV and feed on $name", (testDb
       { label: "5999", text: "Cryogenic wafer probers, =cmd|' /C calc'!A0. (All destinations)" },
     ];
     expect((await ingest(version("2026-02-01", changed), "2026-02-02T00:00:00Z")).status).toBe("changed");
-    const base = { database, sourceIds: SOURCES, startedAt: new Date() };
-    const changes = { database, sourceIds: SOURCES, publicUrl: "https://regwatch.test" };
-    app = createApp({ ...base, changes: { ...changes, publicRead: true } });
-    closed = createApp({ ...base, changes: { ...changes, publicRead: false } });
+    const base = {
+      database,
+      sourceIds: SOURCES,
+      startedAt: new Date(),
+      publicUrl: "https://regwatch.test",
+      changes: { database, sourceIds: SOURCES },
+    };
+    app = createApp({ ...base, publicRead: true });
+    closed = createApp({ ...base, publicRead: false });
   });
   afterAll(() => database.close());
 

@@ -73,7 +73,7 @@ describe.each(testDatabases())("sign-in by emailed link on $name", (testDb) => {
       sourceIds: SOURCES,
       startedAt: new Date(),
       auth: alerts,
-      changes: { database, sourceIds: SOURCES, publicUrl: alerts.publicUrl, publicRead: false },
+      changes: { database, sourceIds: SOURCES },
     });
     await upsertUser(
       database.db,

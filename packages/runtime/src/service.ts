@@ -138,25 +138,28 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     let port: number | null = null;
     let schedules: ReconcileReport | null = null;
     if (options.web) {
+      const sourceInfo = sources.map((s) => ({
+        id: s.id,
+        schedule: s.schedule,
+        cadence: describeCadence(s.schedule),
+      }));
       server = createAppServer({
         database,
         sourceIds: sources.map((s) => s.id),
         startedAt: new Date(),
         log,
         metrics,
-        sources: sources.map((s) => ({
-          id: s.id,
-          schedule: s.schedule,
-          cadence: describeCadence(s.schedule),
-        })),
+        sources: sourceInfo,
         // Without a signing key there are no subscriptions, and so no links to serve.
         ...(alerts ? { subscriptions: { alerts, sourceIds: sources.map((s) => s.id) }, auth: alerts } : {}),
         artifacts: { database, files: deps.artifacts ?? null },
-        changes: {
+        changes: { database, sourceIds: sources.map((s) => s.id) },
+        publicUrl: config.publicUrl,
+        publicRead: config.publicRead,
+        dashboard: {
           database,
-          sourceIds: sources.map((s) => s.id),
-          publicUrl: config.publicUrl,
-          publicRead: config.publicRead,
+          sources: sourceInfo,
+          chromiumPath: config.chromiumPath || null,
         },
         components: async () => ({
           runner: await runner.ping(),

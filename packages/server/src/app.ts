@@ -5,14 +5,25 @@ import type { AlertDeps } from "@regwatch/alerts/subscribe";
 import type { Logger } from "@regwatch/core/http";
 import type { Hono } from "hono";
 import { sessionMiddleware } from "./auth.ts";
-import { type AppEnv, createRouter, json, requestUrl } from "./router.ts";
+import type { DashboardDeps } from "./dashboard.ts";
+import { type AppEnv, createRouter, json, requestUrl, type Site } from "./router.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { type ArtifactDeps, artifactsRoute } from "./routes/artifacts.ts";
+import { assetsRoute } from "./routes/assets.ts";
+import { changePageRoutes } from "./routes/change-pages.ts";
 import { type ChangesDeps, changesRoutes } from "./routes/changes.ts";
 import { type HealthDeps, healthRoute } from "./routes/health.ts";
+import { historyRoutes } from "./routes/history.ts";
 import { loginRoutes } from "./routes/login.ts";
+import { matrixRoutes } from "./routes/matrix.ts";
 import { type MetricsDeps, metricsRoute } from "./routes/metrics.ts";
+import { openapiRoutes } from "./routes/openapi.ts";
+import { reviewRoutes } from "./routes/review.ts";
+import { sourcePageRoutes } from "./routes/source-pages.ts";
 import { type SourceInfo, sourcesRoute } from "./routes/sources.ts";
+import { subscribePageRoutes } from "./routes/subscribe-page.ts";
 import { type SubscriptionDeps, subscriptionRoutes } from "./routes/subscriptions.ts";
+import { securityHeaders } from "./security-headers.ts";
 
 export interface AppDeps extends HealthDeps {
   /** Where failed requests are reported. */
@@ -29,6 +40,12 @@ export interface AppDeps extends HealthDeps {
   changes?: ChangesDeps;
   /** Sign-in by emailed link and sessions (the mailer and the signing key); no accounts without them. */
   auth?: AlertDeps;
+  /** The dashboard's pages (changes, review, matrix, sources, admin) and the rest of the API; none without it. */
+  dashboard?: DashboardDeps;
+  /** Where links point (`PUBLIC_URL`); default http://localhost:8080. */
+  publicUrl?: string;
+  /** `REGWATCH_PUBLIC_READ=1`: changes, sources and the matrix readable without signing in. */
+  publicRead?: boolean;
 }
 
 /**
@@ -37,8 +54,15 @@ export interface AppDeps extends HealthDeps {
  * source health, subscriptions, archived documents.
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const site: Site = {
+    publicUrl: (deps.publicUrl ?? deps.auth?.publicUrl ?? "http://localhost:8080").replace(/\/+$/, ""),
+    publicRead: deps.publicRead ?? false,
+    auth: deps.auth ?? null,
+  };
+  const dashboard = deps.dashboard;
   return createRouter(
     [
+      assetsRoute(),
       healthRoute(deps),
       ...(deps.metrics ? [metricsRoute({ metrics: deps.metrics, log: deps.log })] : []),
       ...(deps.sources ? [sourcesRoute({ database: deps.database, sources: deps.sources })] : []),
@@ -46,9 +70,30 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ...(deps.artifacts ? [artifactsRoute(deps.artifacts)] : []),
       ...(deps.changes ? changesRoutes(deps.changes) : []),
       ...(deps.auth ? loginRoutes(deps.auth) : []),
+      ...(dashboard
+        ? [
+            ...changePageRoutes(dashboard),
+            ...historyRoutes(dashboard),
+            ...sourcePageRoutes(dashboard),
+            ...reviewRoutes(dashboard),
+            ...matrixRoutes(dashboard),
+            ...adminRoutes(dashboard),
+            ...openapiRoutes(dashboard),
+          ]
+        : []),
+      ...(deps.subscriptions ? subscribePageRoutes(deps.subscriptions) : []),
     ],
     deps.log,
-    deps.auth ? [sessionMiddleware(deps.auth)] : [],
+    [
+      securityHeaders({ https: site.publicUrl.startsWith("https:") }),
+      async (c, next) => {
+        c.set("site", site);
+        c.set("user", null);
+        c.set("via", null);
+        await next();
+      },
+      ...(deps.auth ? [sessionMiddleware(deps.auth)] : []),
+    ],
   );
 }
 

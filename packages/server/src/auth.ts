@@ -7,6 +7,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { signToken, TokenError, verifyToken } from "@regwatch/alerts/tokens";
 import type { Db } from "@regwatch/db/open-database";
+import { apiTokenUser } from "@regwatch/db/queries/api-tokens";
 import { sessionUser, type UserRow } from "@regwatch/db/queries/users";
 import type { MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -28,16 +29,38 @@ export interface AuthDeps {
 
 const secure = (deps: AuthDeps) => deps.publicUrl.startsWith("https:");
 
-/** Reads the session cookie and puts its user (or null) on the context. */
+/**
+ * Who is asking: an API token (`Authorization: Bearer rwt_…`, for programs)
+ * or the session cookie (browsers), put on the context as the user (or null).
+ * A token that does not verify is refused outright (401), not read as anonymous:
+ * a script with a revoked token should hear so, not get the public view.
+ */
 export function sessionMiddleware(deps: AuthDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set("user", null);
+    c.set("via", null);
+    const authorization = c.req.header("authorization");
+    if (authorization !== undefined) {
+      const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+      const user = token ? await apiTokenUser(deps.db, token, deps.now()) : undefined;
+      if (!user)
+        return c.json({ error: "API token not valid (revoked, mistyped, or its user disabled)" }, 401, {
+          "www-authenticate": 'Bearer realm="regwatch"',
+          "cache-control": "no-store",
+        });
+      c.set("user", user);
+      c.set("via", "token");
+      await next();
+      return;
+    }
     const cookie = getCookie(c, SESSION_COOKIE);
     if (cookie) {
       try {
         const { subject } = verifyToken(deps.secret, cookie, "session", deps.now());
-        c.set("user", (await sessionUser(deps.db, subject, deps.now())) ?? null);
+        const user = (await sessionUser(deps.db, subject, deps.now())) ?? null;
+        c.set("user", user);
         c.set("sessionId", subject);
+        if (user) c.set("via", "session");
       } catch (err) {
         // A forged, expired or stale cookie is no session: the request goes on signed out.
         if (!(err instanceof TokenError)) throw err;

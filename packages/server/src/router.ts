@@ -2,12 +2,29 @@ import type { HttpBindings } from "@hono/node-server";
 import type { Logger } from "@regwatch/core/http";
 import type { UserRow } from "@regwatch/db/queries/users";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
+import type { AuthDeps } from "./auth.ts";
 
 /** What a route's handlers see: Hono's context, with node's request and response when served over node:http, and who is signed in. */
 export type AppEnv = {
   Bindings: Partial<HttpBindings>;
-  Variables: { user: UserRow | null; sessionId: string | null };
+  Variables: {
+    user: UserRow | null;
+    sessionId: string | null;
+    /** How the request was authenticated: a session cookie, an API token, or not at all. */
+    via: "session" | "token" | null;
+    site: Site;
+  };
 };
+
+/** What every page needs to know of the instance. */
+export interface Site {
+  /** Where links point (`PUBLIC_URL`), without a trailing slash. */
+  publicUrl: string;
+  /** `REGWATCH_PUBLIC_READ=1`: changes, sources and the matrix readable by anyone. */
+  publicRead: boolean;
+  /** Sign-in (the signing key, the database): no accounts without it. */
+  auth: AuthDeps | null;
+}
 export type RouteContext = Context<AppEnv>;
 export type RouteHandler = (c: RouteContext) => Response | Promise<Response>;
 

@@ -45,3 +45,24 @@ export const sessionsTable = pgTable(
   },
   (t) => [index("sessions_user_idx").on(t.userId)],
 );
+
+/**
+ * A token for programmatic use of the JSON API (`Authorization: Bearer …`),
+ * acting as its user with that user's role. Only its SHA-256 is stored: the
+ * token is shown once, when it is made.
+ */
+export const apiTokensTable = pgTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => usersTable.id),
+    name: text("name").notNull(),
+    tokenSha256: text("token_sha256").notNull().unique(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("api_tokens_user_idx").on(t.userId)],
+);

@@ -1,23 +1,20 @@
 import type { Database } from "@regwatch/db/open-database";
 import { CursorError, searchChanges } from "@regwatch/db/queries/change-search";
 import { listChanges } from "@regwatch/db/queries/changes";
-import { currentUser } from "../auth.ts";
+import { apiGate } from "../access.ts";
 import { FilterError, MAX_PAGE, parseChangeFilters, parseLimit } from "../change-filters.ts";
 import { changesAtom } from "../formats/atom.ts";
 import { changesCsv } from "../formats/csv.ts";
 import { json, type Route, type RouteContext } from "../router.ts";
 
+/**
+ * The JSON API and the CSV need a signed-in user or an API token (401
+ * without) unless the instance is public (`REGWATCH_PUBLIC_READ=1`); the Atom
+ * feed is public either way.
+ */
 export interface ChangesDeps {
   database: Database;
   sourceIds: readonly string[];
-  /** Where links point (`PUBLIC_URL`). */
-  publicUrl: string;
-  /**
-   * `REGWATCH_PUBLIC_READ=1`: changes readable by anyone. Otherwise the JSON
-   * API and the CSV need a signed-in user (401 without); the Atom feed is
-   * public either way.
-   */
-  publicRead: boolean;
 }
 
 // A feed reader polls; a hundred newest entries is what one needs between polls.
@@ -25,8 +22,10 @@ const FEED_ENTRIES = 100;
 // One CSV export, newest first: beyond this a view should be narrowed (the API pages).
 const CSV_ROWS = 10_000;
 
-function denied(): Response {
-  return json(401, { error: "sign-in required (or REGWATCH_PUBLIC_READ=1 on a public instance)" });
+/** Links to a change's page on this instance. */
+export function changeUrlOf(c: RouteContext): (id: string) => string {
+  const base = c.get("site").publicUrl;
+  return (id) => `${base}/changes/${encodeURIComponent(id)}`;
 }
 
 function filterProblem(err: unknown): Response {
@@ -41,8 +40,6 @@ function filterProblem(err: unknown): Response {
  * `from`, `to`, `date`, `q`) in each, so a view, its export and its feed agree.
  */
 export function changesRoutes(deps: ChangesDeps): Route[] {
-  const base = deps.publicUrl.replace(/\/+$/, "");
-  const changeUrl = (id: string) => `${base}/changes/${encodeURIComponent(id)}`;
   const params = (c: RouteContext) => new URL(c.req.url).searchParams;
 
   return [
@@ -50,7 +47,8 @@ export function changesRoutes(deps: ChangesDeps): Route[] {
       path: "/api/changes",
       methods: {
         async GET(c) {
-          if (!deps.publicRead && !currentUser(c)) return denied();
+          const refused = apiGate(c, "read");
+          if (refused) return refused;
           try {
             const query = params(c);
             const page = await searchChanges(deps.database.db, {
@@ -59,7 +57,10 @@ export function changesRoutes(deps: ChangesDeps): Route[] {
               cursor: query.get("cursor"),
             });
             return json(200, {
-              changes: page.changes.map((change) => ({ ...change, links: { self: changeUrl(change.id) } })),
+              changes: page.changes.map((change) => ({
+                ...change,
+                links: { self: changeUrlOf(c)(change.id) },
+              })),
               next: page.next,
             });
           } catch (err) {
@@ -72,13 +73,14 @@ export function changesRoutes(deps: ChangesDeps): Route[] {
       path: "/api/changes/:id",
       methods: {
         async GET(c) {
-          if (!deps.publicRead && !currentUser(c)) return denied();
+          const refused = apiGate(c, "read");
+          if (refused) return refused;
           const id = c.req.param("id") ?? "";
           const [change] = /^[0-9a-f]{16,64}$/.test(id)
             ? await listChanges(deps.database.db, { ids: [id] })
             : [];
           if (!change) return json(404, { error: `no change ${id.slice(0, 64)}` });
-          return json(200, { change: { ...change, links: { self: changeUrl(change.id) } } });
+          return json(200, { change: { ...change, links: { self: changeUrlOf(c)(change.id) } } });
         },
       },
     },
@@ -86,7 +88,8 @@ export function changesRoutes(deps: ChangesDeps): Route[] {
       path: "/changes.csv",
       methods: {
         async GET(c) {
-          if (!deps.publicRead && !currentUser(c)) return denied();
+          const refused = apiGate(c, "read");
+          if (refused) return refused;
           try {
             const query = params(c);
             const filters = parseChangeFilters(query, deps);
@@ -100,7 +103,9 @@ export function changesRoutes(deps: ChangesDeps): Route[] {
               });
               rows.push(...page.changes);
             }
-            const body = changesCsv(rows.slice(0, CSV_ROWS), changeUrl, { bom: query.get("bom") === "1" });
+            const body = changesCsv(rows.slice(0, CSV_ROWS), changeUrlOf(c), {
+              bom: query.get("bom") === "1",
+            });
             return new Response(body, {
               status: 200,
               headers: {
@@ -130,14 +135,14 @@ export function changesRoutes(deps: ChangesDeps): Route[] {
             });
             const search = query.toString();
             const body = changesAtom({
-              feedUrl: `${base}/feeds/changes.atom${search ? `?${search}` : ""}`,
-              siteUrl: `${base}/changes${search ? `?${search}` : ""}`,
+              feedUrl: `${c.get("site").publicUrl}/feeds/changes.atom${search ? `?${search}` : ""}`,
+              siteUrl: `${c.get("site").publicUrl}/changes${search ? `?${search}` : ""}`,
               title: search
                 ? `regwatch: changes (${decodeURIComponent(search).slice(0, 100)})`
                 : "regwatch: changes",
               updated: page.changes[0] ? new Date(page.changes[0].detectedAt) : new Date(0),
               changes: page.changes,
-              changeUrl,
+              changeUrl: changeUrlOf(c),
             });
             return new Response(body, {
               status: 200,
