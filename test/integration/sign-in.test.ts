@@ -9,6 +9,7 @@ import type { Database } from "@regwatch/db/open-database";
 import { disableUser, upsertUser } from "@regwatch/db/queries/users";
 import { createMailer, type Mailer } from "@regwatch/mail/mailer";
 import { createApp } from "@regwatch/server/app";
+import { safeNext } from "@regwatch/server/routes/login";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
@@ -74,6 +75,10 @@ describe.each(testDatabases())("sign-in by emailed link on $name", (testDb) => {
       startedAt: new Date(),
       auth: alerts,
       changes: { database, sourceIds: SOURCES },
+      dashboard: {
+        database,
+        sources: SOURCES.map((id) => ({ id, schedule: "0 * * * *", cadence: "hourly" })),
+      },
     });
     await upsertUser(
       database.db,
@@ -124,15 +129,44 @@ describe.each(testDatabases())("sign-in by emailed link on $name", (testDb) => {
     expect(cookie).toMatch(/Secure/);
 
     expect((await browser.request("/api/changes")).status).toBe(200);
-    expect(await (await browser.request("/")).text()).toContain("Signed in as admin@example.org (admin)");
+    expect((await browser.request("/")).headers.get("location")).toBe("/changes");
+    expect(await (await browser.request("/changes")).text()).toContain("admin@example.org · admin");
 
     // The same link again, even in the same browser: used.
     const again = await browser.post("/login/confirm", { token, csrf });
     expect(again.status).toBe(400);
 
-    const out = await browser.post("/logout", { csrf: await browser.csrfFrom("/") });
+    const out = await browser.post("/logout", { csrf: await browser.csrfFrom("/changes") });
     expect(out.status).toBe(303);
     expect((await browser.request("/api/changes")).status).toBe(401);
+  });
+
+  it("goes back to the page that asked for sign-in, and never to another site", async () => {
+    const browser = new Browser(app);
+    const asked = await browser.request("/changes?technology=quantum");
+    expect(asked.status).toBe(303);
+    const login = asked.headers.get("location")!;
+    expect(login).toBe(`/login?next=${encodeURIComponent("/changes?technology=quantum")}`);
+    const csrf = await browser.csrfFrom(login);
+    const before = smtp.messages.length;
+    await browser.post("/login", { email: "admin@example.org", csrf, next: "/changes?technology=quantum" });
+    await smtp.waitFor(before + 1);
+    const link = /https:\/\/regwatch\.test(\/login\?token=\S+)/.exec(
+      smtp.messages[before]!.parsed.text ?? "",
+    )![1]!;
+    const html = await (await browser.request(link)).text();
+    const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)![1]!;
+    expect(field("next")).toBe("/changes?technology=quantum");
+    const confirmed = await browser.post("/login/confirm", {
+      token: field("token"),
+      csrf: field("csrf"),
+      next: "/changes?technology=quantum",
+    });
+    expect(confirmed.headers.get("location")).toBe("/changes?technology=quantum");
+    expect(safeNext("//evil.example/x")).toBeNull();
+    expect(safeNext("/\\evil.example")).toBeNull();
+    expect(safeNext("https://evil.example/")).toBeNull();
+    expect(safeNext("/review?from=2026-01-01")).toBe("/review?from=2026-01-01");
   });
 
   it("refuses forms without this site's CSRF value, and forged session cookies", async () => {

@@ -32,6 +32,16 @@ const HOUR_MS = 3_600_000;
 const SENT =
   "If an account exists for that address, a sign-in link is on its way. It works once, for 15 minutes.";
 
+/** A same-site path to go back to after signing in, or null: never another origin (`//x`, `/\\x`, `https:`). */
+export function safeNext(value: unknown): string | null {
+  if (typeof value !== "string" || value.length > 2000) return null;
+  if (!/^\/(?![/\\])/.test(value) || /[\u0000-\u001f\u007f]/.test(value)) return null;
+  return value;
+}
+
+const nextField = (next: string | null) =>
+  next ? `<input type="hidden" name="next" value="${escapeHtml(next)}">` : "";
+
 function redirect(location: string): Response {
   return new Response(null, { status: 303, headers: { location, "cache-control": "no-store" } });
 }
@@ -92,6 +102,7 @@ export function loginRoutes(deps: AlertDeps): Route[] {
         async GET(c) {
           const csrf = csrfToken(c, deps);
           const token = c.req.query("token");
+          const next = safeNext(c.req.query("next"));
           if (token) {
             try {
               verifyToken(deps.secret, token, "sign-in", deps.now());
@@ -105,7 +116,7 @@ export function loginRoutes(deps: AlertDeps): Route[] {
               html: form(
                 "/login/confirm",
                 csrf,
-                `<input type="hidden" name="token" value="${escapeHtml(token)}">`,
+                `<input type="hidden" name="token" value="${escapeHtml(token)}">${nextField(next)}`,
                 "Sign in",
               ),
             });
@@ -119,7 +130,7 @@ export function loginRoutes(deps: AlertDeps): Route[] {
             html: form(
               "/login",
               csrf,
-              '<p><label>Email <input type="email" name="email" required autocomplete="email"></label></p>',
+              `<p><label>Email <input type="email" name="email" required autocomplete="email"></label></p>${nextField(next)}`,
               "Send me a sign-in link",
             ),
           });
@@ -148,7 +159,10 @@ export function loginRoutes(deps: AlertDeps): Route[] {
             const expiresAt = new Date(now.getTime() + LINK_MS);
             await createSignInLink(deps.db, { id, userId: user.id, expiresAt }, now);
             const token = signToken(deps.secret, { purpose: "sign-in", subject: id, expiresAt });
-            const message = signInMessage(`${base}/login?token=${token}`);
+            const next = safeNext(body.next);
+            const message = signInMessage(
+              `${base}/login?token=${token}${next ? `&next=${encodeURIComponent(next)}` : ""}`,
+            );
             try {
               await deps.mailer.send({
                 to: user.email,
@@ -192,7 +206,7 @@ export function loginRoutes(deps: AlertDeps): Route[] {
             now,
           );
           startSessionCookie(c, deps, sessionId);
-          return redirect("/");
+          return redirect(safeNext(body.next) ?? "/");
         },
       },
     },
@@ -214,13 +228,9 @@ export function loginRoutes(deps: AlertDeps): Route[] {
       path: "/",
       methods: {
         async GET(c) {
-          const user = currentUser(c);
-          if (!user) return redirect("/login");
-          return page(200, {
-            title: "regwatch",
-            paragraphs: [`Signed in as ${user.email} (${user.role}).`],
-            html: `<ul><li><a href="/api/changes">Changes (JSON)</a></li><li><a href="/changes.csv">Changes (CSV)</a></li><li><a href="/feeds/changes.atom">Changes (Atom)</a></li><li><a href="/api/sources">Sources</a></li></ul>${form("/logout", csrfToken(c, deps), "", "Sign out")}`,
-          });
+          // The changes list is the dashboard's front page.
+          if (currentUser(c) || c.get("site").publicRead) return redirect("/changes");
+          return redirect("/login");
         },
       },
     },
