@@ -26,6 +26,7 @@ function env(): NodeJS.ProcessEnv {
     PORT: "0",
     HOST: "127.0.0.1",
     REGWATCH_HOST_INTERVAL_MS: "0",
+    REGWATCH_PUBLIC_READ: "1",
     REGWATCH_ORIGIN_MAP: JSON.stringify({
       "https://www.federalregister.gov": closed,
       "https://www.ecfr.gov": closed,

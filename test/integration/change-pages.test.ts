@@ -98,6 +98,8 @@ describe.each(testDatabases())("the changes pages on $name", (testDb) => {
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/login?next=%2Fchanges%3Ftechnology%3Dquantum");
     expect((await anonymous.request("/api/changes")).status).toBe(401);
+    expect((await anonymous.request("/api/sources")).status).toBe(401);
+    expect((await anonymous.request(`/artifacts?sha256=${"0".repeat(64)}`)).status).toBe(303);
     expect((await anonymous.request(`/changes/${"0".repeat(16)}`)).status).toBe(303);
     expect((await open.anonymous().request("/changes")).status).toBe(200);
     const { browser } = await web.signedIn("viewer");

@@ -71,6 +71,7 @@ describe.each(testDatabases())("operator alerts on $name", (testDb) => {
       sourceIds: [ca.id],
       startedAt: new Date(),
       artifacts: { database, files: null },
+      publicRead: true,
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

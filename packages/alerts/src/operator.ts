@@ -87,7 +87,7 @@ export async function operatorMessageFor(
           link: `${base}/artifacts?sha256=${refused.artifactSha256}`,
         }
       : null,
-    sourcesLink: `${base}/api/sources`,
+    sourcesLink: `${base}/sources`,
   };
   return operatorMessage(notice);
 }

@@ -64,6 +64,8 @@ describe.each(testDatabases())("the service on $name", (testDb) => {
       PORT: "0",
       REGWATCH_HOST_INTERVAL_MS: "0",
       REGWATCH_ORIGIN_MAP: JSON.stringify(ORIGIN_MAP),
+      // A public instance: the health views are read without signing in.
+      REGWATCH_PUBLIC_READ: "1",
     });
     runtime = await createRuntime(config, database, silent);
     service = await startService({

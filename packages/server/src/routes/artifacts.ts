@@ -1,6 +1,7 @@
 import type { ArtifactFiles } from "@regwatch/db/artifact-files";
 import type { Database } from "@regwatch/db/open-database";
 import { getArtifact } from "@regwatch/db/queries/artifacts";
+import { pageGate } from "../access.ts";
 import { json, type Route } from "../router.ts";
 
 export interface ArtifactDeps {
@@ -22,6 +23,8 @@ export function artifactsRoute(deps: ArtifactDeps): Route {
     path: "/artifacts",
     methods: {
       async GET(c) {
+        const refused = pageGate(c, "read");
+        if (refused) return refused;
         const sha256 = (c.req.query("sha256") ?? "").toLowerCase();
         if (!SHA256.test(sha256)) return json(400, { error: "sha256: expected 64 hexadecimal digits" });
         const artifact = await getArtifact(deps.database.db, sha256, deps.files);

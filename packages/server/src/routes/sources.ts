@@ -1,5 +1,6 @@
 import type { Database } from "@regwatch/db/open-database";
 import { healthEvents, listSourceRows } from "@regwatch/db/queries/sources";
+import { apiGate } from "../access.ts";
 import { json, type Route } from "../router.ts";
 
 /** What the service knows of each registered source beyond its row: its schedule. */
@@ -25,7 +26,9 @@ export function sourcesRoute(deps: SourcesDeps): Route {
   return {
     path: "/api/sources",
     methods: {
-      async GET() {
+      async GET(c) {
+        const refused = apiGate(c, "read");
+        if (refused) return refused;
         const rows = new Map((await listSourceRows(deps.database.db)).map((r) => [r.id, r]));
         const sources = [];
         for (const info of deps.sources) {
