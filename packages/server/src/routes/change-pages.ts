@@ -60,7 +60,8 @@ function filterForm(params: URLSearchParams, sourceIds: readonly string[]): Html
     option(k, k, values("kind")),
   )}</select></label>
 <label>Dates <select name="date">${Object.entries(DATE_LABELS).map(([k, label]) =>
-    option(k, label, [text("date") || "detected"]),
+    // Detected is the default: its option sends nothing, so a plain view's URL stays plain.
+    option(k === "detected" ? "" : k, label, [text("date") === "detected" ? "" : text("date")]),
   )}</select></label>
 <label>From <input type="date" name="from" value="${text("from")}"></label>
 <label>To <input type="date" name="to" value="${text("to")}"></label>
@@ -78,7 +79,7 @@ function changesTable(changes: readonly ChangeRecord[], field: keyof typeof DATE
   if (!changes.length) return html`<p class="notice">No changes match these filters.</p>`;
   return html`<table class="changes"><thead><tr><th>${DATE_LABELS[field]}</th><th>Jurisdiction</th><th>Subject</th><th>Title</th><th>Technologies</th><th>Kind</th></tr></thead><tbody>${changes.map(
     (c) =>
-      html`<tr><td class="date">${dateOf(c, field)}</td><td title="${JURISDICTIONS[c.jurisdiction] ?? c.jurisdiction}">${c.jurisdiction}</td><td>${changeLink(c)}${c.citation ? html`<div class="muted">${c.citation}</div>` : ""}</td><td><a href="/changes/${encodeURIComponent(c.id)}">${c.title}</a></td><td>${technologyTags(c.technologies)}</td><td class="kind">${c.kind}</td></tr>`,
+      html`<tr><td class="date">${dateOf(c, field)}</td><td title="${JURISDICTIONS[c.jurisdiction] ?? c.jurisdiction}">${c.jurisdiction}</td><td class="subject">${changeLink(c)}${c.citation ? html`<div class="muted">${c.citation}</div>` : ""}</td><td><a href="/changes/${encodeURIComponent(c.id)}">${c.title}</a></td><td>${technologyTags(c.technologies)}</td><td class="kind">${c.kind}</td></tr>`,
   )}</tbody></table>`;
 }
 

