@@ -1,7 +1,13 @@
 import { escapeHtml } from "@regwatch/alerts/escape";
 import type { TokenError } from "@regwatch/alerts/tokens";
+import { PAGE_CSP } from "./security-headers.ts";
+import { ASSET_PATHS } from "./views/assets.ts";
 
-/** A small, self-contained HTML page (no scripts, no external assets); every text escaped. */
+/**
+ * A small page for people who are not signed in (sign-in, subscribing,
+ * managing a subscription): the site's stylesheet, no navigation, no
+ * script; every text escaped.
+ */
 export function page(
   status: number,
   content: {
@@ -10,23 +16,22 @@ export function page(
     form?: { action: string; button: string };
     /** Markup built by the caller, every value in it already escaped. */
     html?: string;
-    style?: string;
   },
 ): Response {
   const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(content.title)} — regwatch</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}button{font:inherit;padding:.5rem 1rem}${content.style ?? ""}</style></head>
-<body><h1>${escapeHtml(content.title)}</h1>${content.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("")}${
+<link rel="stylesheet" href="${ASSET_PATHS.css}"></head>
+<body class="standalone"><header class="top"><a class="brand" href="/">regwatch</a></header><main><h1>${escapeHtml(content.title)}</h1>${content.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("")}${
     content.form
       ? `<form method="post" action="${escapeHtml(content.form.action)}"><button type="submit">${escapeHtml(content.form.button)}</button></form>`
       : ""
-  }${content.html ?? ""}</body></html>`;
+  }${content.html ?? ""}</main></body></html>`;
   return new Response(body, {
     status,
     headers: {
       "content-type": "text/html; charset=utf-8",
       "content-length": String(Buffer.byteLength(body)),
       "cache-control": "no-store",
-      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+      "content-security-policy": PAGE_CSP,
       "referrer-policy": "no-referrer",
       "x-content-type-options": "nosniff",
     },

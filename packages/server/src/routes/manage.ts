@@ -127,11 +127,8 @@ function manageForm(sub: SubscriptionRow, token: string, deps: ManageDeps, notic
   return parts.join("\n");
 }
 
-const STYLE =
-  ".f{margin:1rem 0}.l{font-weight:600}.h{color:#555;font-size:.9rem}.c{display:inline-block;margin:.1rem 1rem .1rem 0}.n{padding:.5rem;background:#e3f5e6}input,select{font:inherit}";
-
 function sendManage(status: number, body: string): Response {
-  return page(status, { title: "Manage your subscription", paragraphs: [], html: body, style: STYLE });
+  return page(status, { title: "Manage your subscription", paragraphs: [], html: body });
 }
 
 /** The subscription a manage link names, or why not. */

@@ -62,6 +62,9 @@ td.subject{white-space:nowrap}
 .lifecycle{display:flex;gap:0;list-style:none;padding:0;margin:0 0 1rem}
 .lifecycle li{padding:.25rem .75rem;border:1px solid var(--line);margin-right:-1px;color:var(--muted)}
 .lifecycle li.known{color:var(--ink);background:var(--soft)}
+body.standalone main{max-width:40rem;margin:1.5rem auto;font-size:15px}
+body.standalone button{padding:.45rem 1rem}
+.f{margin:1rem 0}.l{font-weight:600}.h{color:var(--muted);font-size:.9rem}.c{display:inline-block;margin:.1rem 1rem .1rem 0}.n{padding:.5rem;background:var(--ins-bg)}
 @media (max-width:50rem){.columns{grid-template-columns:1fr}header.top{flex-wrap:wrap}}
 @media print{
   html{font-size:10pt}
