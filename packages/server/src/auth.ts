@@ -95,11 +95,17 @@ export function endSessionCookie(c: RouteContext): void {
   deleteCookie(c, SESSION_COOKIE, { path: "/" });
 }
 
+// The value issued to a request that came without one: a page's forms and the layout's sign-out form must all carry it.
+const issued = new WeakMap<Request, string>();
+
 /** The CSRF value for this browser, set in a cookie if it has none yet: put it in every form as `csrf`. */
 export function csrfToken(c: RouteContext, deps: AuthDeps): string {
   const existing = getCookie(c, CSRF_COOKIE);
   if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
+  const already = issued.get(c.req.raw);
+  if (already) return already;
   const value = randomBytes(32).toString("base64url");
+  issued.set(c.req.raw, value);
   setCookie(c, CSRF_COOKIE, value, { httpOnly: true, sameSite: "Lax", secure: secure(deps), path: "/" });
   return value;
 }

@@ -48,6 +48,9 @@ dl.facts dd{margin:0}
 .redline ins{color:var(--ins);background:var(--ins-bg);text-decoration:none;border-bottom:1px solid var(--ins)}
 .redline del+ins,.redline ins+del{margin-left:.2em}
 td.subject{white-space:nowrap}
+form.mark{display:grid;grid-template-columns:1fr auto;gap:.25rem;min-width:15rem;margin:0}
+form.mark select{grid-column:1/-1}
+form.mark textarea{width:100%;resize:vertical}
 .text{white-space:pre-wrap;max-width:60rem;padding:.5rem .75rem;border-left:3px solid var(--line);background:var(--soft)}
 .columns{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
 .status-healthy,.status-ok{color:var(--ok)}
