@@ -152,7 +152,7 @@ describe.skipIf(!present)("the dashboard in Chromium", () => {
     await page.goto(link);
     await page.click('button:has-text("Sign in")');
     await page.waitForURL(/\/changes\?technology=quantum$/);
-    expect(await page.locator("header .who").innerText()).toContain(ADMIN);
+    expect(await page.locator("header .who").textContent()).toContain(ADMIN);
   }, 30_000);
 
   it("filters changes and opens one: source markup stays text", async () => {
@@ -167,9 +167,48 @@ describe.skipIf(!present)("the dashboard in Chromium", () => {
     await shot("changes");
     await page.click("table.changes tbody tr:first-child td:nth-child(4) a");
     await page.waitForURL(/\/changes\/[0-9a-f]+$/);
-    expect(await page.locator("h1").innerText()).toContain("5111");
+    expect(await page.locator("h1").textContent()).toContain("5111");
     expect(await page.locator("main").innerText()).toContain('<script>alert("x")</script>');
     expect(dialogs).toEqual([]);
     await shot("change-detail");
+  }, 30_000);
+
+  it("marks a change reviewed with a note, then exports the review as CSV", async () => {
+    await page.goto(`${base}/review`);
+    const row = page.locator("tr:has(form.mark)").first();
+    const changeId = ((await row.getAttribute("id")) ?? "").replace(/^change-/, "");
+    expect(changeId).toMatch(/^[0-9a-f]+$/);
+    await row.locator('select[name="status"]').selectOption("reviewed");
+    await row.locator('textarea[name="note"]').fill("Checked against SOR/2026-1; no licence impact.");
+    await row.locator('form.mark button[type="submit"]').click();
+    await page.waitForURL(new RegExp(`#change-${changeId}$`));
+    const marked = page.locator(`#change-${changeId}`);
+    expect(await marked.textContent()).toContain("Checked against SOR/2026-1; no licence impact.");
+    await shot("review");
+
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.click('a:has-text("Export CSV")'),
+    ]);
+    expect(download.suggestedFilename()).toMatch(
+      /^regwatch-review-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/,
+    );
+    const rows = parseCsv(readFileSync((await download.path())!), { columns: true }) as Record<
+      string,
+      string
+    >[];
+    const mine = rows.filter((r) => r.status === "reviewed");
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
+      note: "Checked against SOR/2026-1; no licence impact.",
+      reviewed_by: ADMIN,
+    });
+    expect(rows.length).toBeGreaterThan(1);
+
+    await page.goto(`${base}/review?print=1`);
+    expect(await page.locator("form.mark").count()).toBe(0);
+    await page.emulateMedia({ media: "print" });
+    await shot("review-print");
+    await page.emulateMedia({ media: "screen" });
   }, 30_000);
 });
