@@ -121,17 +121,19 @@ export function technologiesForKey(key: string): TechnologyId[] {
 // All keyword rules as one alternation, so a text is scanned once; each
 // rule is its own capturing group, and the group that matched names the id.
 let combined: RegExp | undefined;
+let anchored: (readonly [RegExp, TechnologyId])[] | undefined;
 
 /** Technologies named in free text: titles, abstracts, entry bodies. */
 export function technologiesForText(text: string): TechnologyId[] {
-  combined ??= new RegExp(KEYWORD_RULES.map(([pattern]) => `(${pattern.source})`).join("|"), "gi");
+  combined ??= new RegExp(KEYWORD_RULES.map(([pattern]) => `(?:${pattern.source})`).join("|"), "gi");
+  // Each rule against the whole of a match: one phrase can name two technologies ("gate-all-around"
+  // is a semiconductor and GAAFET), and an alternation stops at the first rule that matches it.
+  // A case-sensitive rule ("AI") keeps its own flags, so a match found case-insensitively is checked for case.
+  anchored ??= KEYWORD_RULES.map(
+    ([p, id]) => [new RegExp(`^(?:${p.source})$`, p.flags.replace("g", "")), id] as const,
+  );
   const found = new Set<TechnologyId>();
-  for (const m of text.matchAll(combined)) {
-    const index = m.findIndex((g, i) => i > 0 && g !== undefined);
-    const rule = KEYWORD_RULES[index - 1];
-    // A case-sensitive rule ("AI") matched case-insensitively: check the case.
-    if (rule && (rule[0].flags.includes("i") || rule[0].test(m[0]))) found.add(rule[1]);
-  }
+  for (const m of text.matchAll(combined)) for (const [p, id] of anchored) if (p.test(m[0])) found.add(id);
   return TECHNOLOGY_IDS.filter((id) => found.has(id));
 }
 

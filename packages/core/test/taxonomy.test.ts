@@ -33,6 +33,13 @@ describe("technology tags", () => {
       "artificial-intelligence",
     ]);
     expect(technologiesForText("Maintained for aircraft training")).toEqual([]);
+    // One phrase, two technologies: both rules are asked about the same words.
+    expect(technologiesForText("gate-all-around field-effect transistors")).toEqual([
+      "advanced-semiconductors",
+      "gaafet",
+    ]);
+    expect(technologiesForText("Full-Gate All-Around")).toEqual(["advanced-semiconductors", "gaafet"]);
+    expect(technologiesForText("sai and ai")).toEqual([]);
     expect(technologiesForText("Full face masks are also known as gas masks")).toEqual([]);
   });
 

@@ -62,6 +62,7 @@ form.mark textarea{width:100%;resize:vertical}
 .matrix th[scope=row]{text-align:left}
 .matrix td.yes{background:var(--ins-bg)}
 .matrix td.no{color:var(--muted)}
+.matrix time{white-space:nowrap}
 .lifecycle{display:flex;gap:0;list-style:none;padding:0;margin:0 0 1rem}
 .lifecycle li{padding:.25rem .75rem;border:1px solid var(--line);margin-right:-1px;color:var(--muted)}
 .lifecycle li.known{color:var(--ink);background:var(--soft)}
