@@ -87,7 +87,7 @@ export async function operatorMessageFor(
           link: `${base}/artifacts?sha256=${refused.artifactSha256}`,
         }
       : null,
-    sourcesLink: `${base}/sources`,
+    sourcesLink: `${base}/sources/${encodeURIComponent(event.sourceId)}`,
   };
   return operatorMessage(notice);
 }

@@ -78,7 +78,7 @@ export function operatorMessage(n: OperatorNotice): { subject: string; text: str
     facts.push(["Kept bytes", n.kept.link], ["SHA-256", n.kept.sha256], ["Taken", instant(n.kept.takenAt)]);
     if (n.kept.url) facts.push(["Fetched from", n.kept.url]);
   }
-  facts.push(["All sources", n.sourcesLink]);
+  facts.push(["Source page", n.sourcesLink]);
   const text = [headline, "", ...facts.map(([l, v]) => `${l}: ${v}`), "", ADVICE[n.transition]].join("\n");
   const rows = facts
     .map(([l, v]) => {

@@ -84,6 +84,10 @@ export const changeRecordsTable = pgTable(
     index("change_records_listing_idx").on(t.detectedAt.desc(), t.seq.desc()),
     index("change_records_search_idx").using("gin", t.search),
     index("change_records_source_idx").on(t.sourceId, t.subject),
+    // A snapshot's records: its page counts them, a change's page lists its siblings.
+    index("change_records_snapshot_idx").on(t.snapshotId),
+    // An instrument's records: a change's page lists them and dates the lifecycle.
+    index("change_records_event_idx").on(t.eventId),
   ],
 );
 

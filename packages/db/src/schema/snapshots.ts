@@ -67,5 +67,7 @@ export const entriesTable = pgTable(
   (t) => [
     index("entries_current_idx").on(t.sourceId, t.validTo, t.key),
     index("entries_key_idx").on(t.sourceId, t.key),
+    // Comparing two snapshots reads the versions each one introduced.
+    index("entries_valid_from_idx").on(t.sourceId, t.validFrom),
   ],
 );

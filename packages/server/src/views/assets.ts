@@ -63,6 +63,10 @@ form.mark textarea{width:100%;resize:vertical}
 .matrix td.yes{background:var(--ins-bg)}
 .matrix td.no{color:var(--muted)}
 .matrix time{white-space:nowrap}
+table.sources td:first-child,table.sources td:nth-child(6){white-space:nowrap}
+dl.facts.compare-counts{grid-template-columns:repeat(3,max-content max-content)}
+section.version{border-top:1px solid var(--line);margin-top:1rem}
+.status-unreachable,.status-broken{color:var(--bad)}
 .lifecycle{display:flex;gap:0;list-style:none;padding:0;margin:0 0 1rem}
 .lifecycle li{padding:.25rem .75rem;border:1px solid var(--line);margin-right:-1px;color:var(--muted)}
 .lifecycle li.known{color:var(--ink);background:var(--soft)}
