@@ -121,6 +121,15 @@ export const COMMANDS: readonly Command[] = [
     load: () => import("./commands/users.ts"),
   },
   {
+    name: "tokens",
+    summary:
+      "API tokens for programs (Authorization: Bearer): make one for a user (shown once), list, revoke",
+    usage:
+      "regwatch tokens [--json] | regwatch tokens add <email> [--name NAME] [--json] | regwatch tokens revoke <id>",
+    db: true,
+    load: () => import("./commands/tokens.ts"),
+  },
+  {
     name: "backfill",
     summary: "build history from the source's official versions since a date, alerting nobody",
     usage: "regwatch backfill <source> --since <date> [--at <iso-date>]",

@@ -160,6 +160,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
           database,
           sources: sourceInfo,
           chromiumPath: config.chromiumPath || null,
+          queues: () => runner.inspect(),
         },
         components: async () => ({
           runner: await runner.ping(),

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gte, inArray, isNull, lte, max, ne, or, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, isNull, lt, lte, max, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../open-database.ts";
 import { deliveriesTable, type StoredFilters, subscriptionsTable } from "../schema/index.ts";
 
@@ -293,4 +293,72 @@ export async function lastDigestEnds(db: Db, subscriptionIds: readonly string[])
     )
     .groupBy(deliveriesTable.subscriptionId);
   return new Map(rows.filter((r) => r.id && r.end).map((r) => [r.id!, r.end!]));
+}
+
+// The admin list of subscriptions.
+
+export interface AdminSubscription extends SubscriptionRow {
+  /** When a message (or webhook call) for it last went out. */
+  lastSentAt: Date | null;
+}
+
+export interface SubscriptionCursor {
+  createdAt: Date;
+  id: string;
+}
+
+/** A page of subscriptions, newest first, after `cursor` (keyset: no rows skipped or repeated as new ones come). */
+export async function subscriptionsPage(
+  db: Db,
+  options: { status: SubscriptionStatus | null; after: SubscriptionCursor | null; limit: number },
+): Promise<{ rows: AdminSubscription[]; next: SubscriptionCursor | null }> {
+  const t = subscriptionsTable;
+  const where = [
+    ...(options.status ? [eq(t.status, options.status)] : []),
+    ...(options.after
+      ? [
+          or(
+            lt(t.createdAt, options.after.createdAt),
+            and(eq(t.createdAt, options.after.createdAt), lt(t.id, options.after.id)),
+          ),
+        ]
+      : []),
+  ];
+  const rows = await db
+    .select()
+    .from(t)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(t.createdAt), desc(t.id))
+    .limit(options.limit + 1);
+  const page = rows.slice(0, options.limit);
+  const sent = new Map<string, Date>();
+  if (page.length) {
+    const d = deliveriesTable;
+    for (const r of await db
+      .select({ id: d.subscriptionId, at: max(d.sentAt) })
+      .from(d)
+      .where(
+        and(
+          inArray(
+            d.subscriptionId,
+            page.map((p) => p.id),
+          ),
+          eq(d.status, "sent"),
+        ),
+      )
+      .groupBy(d.subscriptionId))
+      if (r.id && r.at) sent.set(r.id, r.at);
+  }
+  const last = page.at(-1);
+  return {
+    rows: page.map((r) => ({ ...r, lastSentAt: sent.get(r.id) ?? null })),
+    next: rows.length > options.limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+  };
+}
+
+/** How many subscriptions are in each status. */
+export async function subscriptionCounts(db: Db): Promise<Map<string, number>> {
+  const t = subscriptionsTable;
+  const rows = await db.select({ status: t.status, n: count() }).from(t).groupBy(t.status);
+  return new Map(rows.map((r) => [r.status, r.n]));
 }

@@ -5,7 +5,11 @@ import { Redis } from "ioredis";
 import { JOBS, type JobContext, type JobDefinition, QUEUES, type QueueName } from "../jobs/index.ts";
 import { withJitter } from "../schedule.ts";
 import {
+  type JobState,
+  type JobView,
+  lastMoment,
   QUEUE_STATES,
+  RECENT_JOBS,
   type ReconcileReport,
   type Runner,
   runWithTimeout,
@@ -16,6 +20,33 @@ const DAY_S = 86_400;
 // Finished jobs are kept for a look afterwards, bounded by age and count.
 const KEEP_COMPLETED = { age: 7 * DAY_S, count: 1000 };
 const KEEP_FAILED = { age: 30 * DAY_S, count: 5000 };
+
+// Jobs read per queue and state for an inspection: 3 queues × 5 states × 20 is at most 300 jobs a page view.
+const INSPECT_PER_STATE = 20;
+const INSPECT_STATES: readonly JobState[] = ["active", "waiting", "delayed", "failed", "completed"];
+
+const moment = (ms: number | undefined) => (ms ? new Date(ms) : null);
+
+/** A BullMQ job as admins see it; `state` is the list it was read from. */
+function jobView(queue: string, job: Job, state: JobState): JobView {
+  const returned = job.returnvalue as { summary?: unknown } | null | undefined;
+  const data = job.data as unknown;
+  return {
+    queue,
+    name: job.name,
+    id: job.id ?? "",
+    state,
+    // BullMQ counts an attempt when it ends: the running one is not in attemptsMade yet.
+    attempts: job.attemptsMade + (state === "active" ? 1 : 0),
+    maxAttempts: job.opts.attempts ?? 1,
+    payload: typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {},
+    queuedAt: moment(job.timestamp),
+    startedAt: moment(job.processedOn),
+    finishedAt: moment(job.finishedOn),
+    summary: typeof returned?.summary === "string" ? returned.summary : null,
+    failedReason: job.failedReason || null,
+  };
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: jobs of every payload
 function jobOptions(def: JobDefinition<any>) {
@@ -211,6 +242,34 @@ export function bullmqRunner(options: {
         for (const state of QUEUE_STATES) rows.push({ queue: name, state, count: counts[state] ?? 0 });
       }
       return rows;
+    },
+    async inspect() {
+      const counts = [];
+      const jobs: JobView[] = [];
+      for (const [name, queue] of queues) {
+        const c = await queue.getJobCounts(...INSPECT_STATES);
+        counts.push({
+          queue: name,
+          waiting: c.waiting ?? 0,
+          active: c.active ?? 0,
+          delayed: c.delayed ?? 0,
+          failed: c.failed ?? 0,
+          completed: c.completed ?? 0,
+        });
+        for (const state of INSPECT_STATES) {
+          // Newest first, a bounded slice of each list: a queue with 5000 failed jobs costs 20 reads.
+          const list = await queue.getJobs([state], 0, INSPECT_PER_STATE - 1, false);
+          // A job removed between the range read and the hash read comes back empty.
+          for (const job of list) if (job?.id) jobs.push(jobView(name, job as Job, state));
+        }
+      }
+      jobs.sort((a, b) => lastMoment(b) - lastMoment(a));
+      return {
+        kind: "bullmq" as const,
+        queues: counts,
+        jobs: jobs.slice(0, RECENT_JOBS),
+        note: `every node's jobs, from Redis: completed ones are kept ${KEEP_COMPLETED.age / DAY_S} days (at most ${KEEP_COMPLETED.count} a queue), failed ones ${KEEP_FAILED.age / DAY_S} days (at most ${KEEP_FAILED.count})`,
+      };
     },
     async ping() {
       try {

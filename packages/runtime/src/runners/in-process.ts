@@ -4,7 +4,10 @@ import { nextRuns } from "../schedule.ts";
 import {
   backoffDelay,
   type Clock,
+  type JobView,
+  lastMoment,
   QUEUE_STATES,
+  RECENT_JOBS,
   type ReconcileReport,
   type Runner,
   realClock,
@@ -21,6 +24,8 @@ interface QueuedJob {
   attemptsMade: number;
   /** When it became due: latency is measured from here. */
   dueAt: number;
+  /** What admins see of it, updated as it goes (and kept among the recent jobs). */
+  view: JobView;
 }
 
 /**
@@ -55,8 +60,13 @@ export function inProcessRunner(options: {
   const failed = new Map<QueueName, number>(QUEUES.map((q) => [q, 0]));
   const bump = (counts: Map<QueueName, number>, queue: QueueName, by: number) =>
     counts.set(queue, (counts.get(queue) ?? 0) + by);
+  const completed = new Map<QueueName, number>(QUEUES.map((q) => [q, 0]));
   const working = new Set<QueueName>();
   let closed = false;
+  // The last RECENT_JOBS jobs queued, oldest first: the admin's queues page reads them.
+  const recent: JobView[] = [];
+  let sequence = 0;
+  const at = (ms: number) => new Date(ms);
 
   function arm(spec: ScheduleSpec, after = clock.now()) {
     const [next] = nextRuns(spec.cron, new Date(after), 1, spec.id);
@@ -84,6 +94,8 @@ export function inProcessRunner(options: {
     payload: Record<string, unknown>,
     dueAt: number,
     attemptsMade = 0,
+    /** A retry: the same job, seen by admins as one. */
+    view?: JobView,
   ): QueuedJob | null {
     const def = findJob(name);
     if (!def) throw new Error(`no job named ${name}`);
@@ -93,14 +105,43 @@ export function inProcessRunner(options: {
       log.debug({ job: name, key }, "the same work is already waiting or running; not queued again");
       return null;
     }
-    const job: QueuedJob = { def, payload: parsed, key, attemptsMade, dueAt };
+    const job: QueuedJob = {
+      def,
+      payload: parsed,
+      key,
+      attemptsMade,
+      dueAt,
+      view: view ?? track(def, parsed),
+    };
+    job.view.state = "waiting";
     keys.add(key);
     waiting.get(def.queue)!.push(job);
     pump(def.queue);
     return job;
   }
 
+  function track(def: QueuedJob["def"], payload: Record<string, unknown>): JobView {
+    const view: JobView = {
+      queue: def.queue,
+      name: def.name,
+      id: String(++sequence),
+      state: "waiting",
+      attempts: 0,
+      maxAttempts: def.retry.attempts,
+      payload,
+      queuedAt: at(clock.now()),
+      startedAt: null,
+      finishedAt: null,
+      summary: null,
+      failedReason: null,
+    };
+    recent.push(view);
+    if (recent.length > RECENT_JOBS) recent.shift();
+    return view;
+  }
+
   function later(job: QueuedJob, ms: number, attemptsMade: number) {
+    job.view.state = "delayed";
     bump(delayed, job.def.queue, 1);
     retrying.add(job.key);
     const cancel = clock.setTimeout(() => {
@@ -109,7 +150,7 @@ export function inProcessRunner(options: {
       keys.delete(job.key);
       bump(delayed, job.def.queue, -1);
       if (closed) return;
-      add(job.def.name, job.payload, clock.now(), attemptsMade);
+      add(job.def.name, job.payload, clock.now(), attemptsMade, job.view);
     }, ms);
     retries.add(cancel);
   }
@@ -133,17 +174,28 @@ export function inProcessRunner(options: {
     const { def } = job;
     const started = clock.now();
     const attempt = job.attemptsMade + 1;
+    const { view } = job;
+    view.state = "active";
+    view.attempts = attempt;
+    view.startedAt = at(started);
     let outcome: "completed" | "failed" | "retried" | "delayed" = "completed";
     try {
       const result = await runWithTimeout(def, () => def.run(ctx, job.payload), clock);
       const retry = result.retry?.kind ?? "never";
+      view.summary = result.summary;
       if (retry === "delay" && result.retry?.kind === "delay") {
         outcome = "delayed";
+        // Not an attempt: the next run is the same attempt again.
+        view.attempts = job.attemptsMade;
         // Keys are released when this returns; the job comes back after the delay.
         if (!closed) later(job, result.retry.ms ?? def.retry.backoffMs, job.attemptsMade);
       } else if (retry === "backoff") {
         outcome = retryOrFail(job, attempt, result.summary);
       } else {
+        bump(completed, def.queue, 1);
+        view.state = "completed";
+        view.finishedAt = at(clock.now());
+        view.failedReason = null;
         log.info({ job: def.name, attempt }, result.summary);
       }
     } catch (err) {
@@ -159,6 +211,7 @@ export function inProcessRunner(options: {
   }
 
   function retryOrFail(job: QueuedJob, attempt: number, why: string): "retried" | "failed" | "delayed" {
+    job.view.failedReason = why;
     if (closed) {
       // Not the job's failure: the next start schedules it again.
       log.info({ job: job.def.name, attempt }, `${why}; not retried, the service is stopping`);
@@ -171,6 +224,8 @@ export function inProcessRunner(options: {
       return "retried";
     }
     bump(failed, job.def.queue, 1);
+    job.view.state = "failed";
+    job.view.finishedAt = at(clock.now());
     log.error({ job: job.def.name, attempt }, `${why}; giving up after ${attempt} attempts`);
     return "failed";
   }
@@ -232,6 +287,27 @@ export function inProcessRunner(options: {
           }[state],
         })),
       );
+    },
+    async inspect() {
+      return {
+        kind: "in-process" as const,
+        queues: QUEUES.map((queue) => ({
+          queue,
+          waiting: waiting.get(queue)!.length,
+          active: running.get(queue)!.size,
+          delayed: delayed.get(queue) ?? 0,
+          failed: failed.get(queue) ?? 0,
+          completed: completed.get(queue) ?? 0,
+        })),
+        // Copies: the page renders a moment, not jobs changing under it.
+        jobs: recent
+          .map((view) => ({ ...view }))
+          .reverse()
+          .sort((a, b) => lastMoment(b) - lastMoment(a)),
+        note: `jobs of this process since it started (the last ${RECENT_JOBS} listed); ${
+          working.size ? `working on ${[...working].join(", ")}` : "no workers on this node"
+        }`,
+      };
     },
     async ping() {
       return { ok: !closed, detail: closed ? "stopped" : `${schedules.size} schedules in this process` };

@@ -28,10 +28,62 @@ export interface Runner {
   /** Queues a job now, unless the same work (same key) is already waiting. */
   enqueue(job: string, payload: Record<string, unknown>): Promise<{ queued: boolean; id: string | null }>;
   depth(): Promise<QueueDepth[]>;
+  /** What an admin sees of the queues: counts by state and the most recent jobs. Reads only. */
+  inspect(): Promise<RunnerInspection>;
   /** Whether the runner can reach what it runs on (Redis), for /health. */
   ping(): Promise<{ ok: boolean; detail: string }>;
   /** Stops taking jobs, lets the jobs in progress finish (the runtime's stop has cut their fetches short), closes connections. */
   close(): Promise<void>;
+}
+
+/** Where a job is: BullMQ's states, which the in-process runner follows too. */
+export type JobState = "waiting" | "active" | "delayed" | "completed" | "failed";
+
+/** One queue's jobs by state. */
+export interface QueueCounts {
+  queue: string;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  completed: number;
+}
+
+/** One job as an admin sees it: what it is, where it is, how it went. */
+export interface JobView {
+  queue: string;
+  name: string;
+  id: string;
+  state: JobState;
+  /** Attempts started so far, the running one included (a delay the publisher asked for spends none). */
+  attempts: number;
+  /** Attempts its retry policy allows. */
+  maxAttempts: number;
+  payload: Record<string, unknown>;
+  queuedAt: Date | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** How it ended, in the job's words (completed or delayed). */
+  summary: string | null;
+  /** Why the last attempt failed (failed, or waiting for its retry). */
+  failedReason: string | null;
+}
+
+/** The runner as admins see it: counts per queue and recent jobs, newest first. */
+export interface RunnerInspection {
+  kind: "bullmq" | "in-process";
+  queues: QueueCounts[];
+  jobs: JobView[];
+  /** What the numbers cover (BullMQ keeps finished jobs for a while; this process counts since it started). */
+  note: string;
+}
+
+// Recent jobs an inspection lists: enough for "what ran in the last hours" on one page.
+export const RECENT_JOBS = 100;
+
+/** The time a job last did something: when it ended, else started, else was queued. */
+export function lastMoment(job: JobView): number {
+  return (job.finishedAt ?? job.startedAt ?? job.queuedAt)?.getTime() ?? 0;
 }
 
 export class JobTimeoutError extends Error {
