@@ -102,6 +102,31 @@ describe.each(testDatabases())("the OpenAPI document against the API on $name", 
     await check("/api/sources", "/api/sources", 401, "none");
   });
 
+  it("describes snapshots, entry history and the matrix as they answer", async () => {
+    const snaps = await check(
+      "/api/sources/{id}/snapshots",
+      "/api/sources/ca.export-control-list/snapshots?limit=1",
+      200,
+    );
+    expect(snaps.snapshots).toHaveLength(1);
+    expect(snaps.nextBefore).not.toBeNull();
+    await check("/api/sources/{id}/snapshots", "/api/sources/ca.export-control-list/snapshots?limit=0", 400);
+    await check("/api/sources/{id}/snapshots", "/api/sources/nowhere.list/snapshots", 404);
+    await check("/api/sources/{id}/snapshots", "/api/sources/ca.export-control-list/snapshots", 401, "none");
+    const [modified] = (await listChanges(database.db, { source: "ca.export-control-list" })).filter(
+      (c) => c.kind === "modified",
+    );
+    const entry = `/api/sources/ca.export-control-list/entries/${encodeURIComponent(modified!.subject)}`;
+    const history = await check("/api/sources/{id}/entries/{key}", entry, 200);
+    expect(history.versions).toHaveLength(2);
+    expect(history.changes.map((c: { id: string }) => c.id)).toContain(modified!.id);
+    await check("/api/sources/{id}/entries/{key}", "/api/sources/ca.export-control-list/entries/9999", 404);
+    await check("/api/sources/{id}/entries/{key}", entry, 401, "none");
+    const matrix = await check("/api/matrix", "/api/matrix", 200);
+    expect(matrix.cells.length).toBe(matrix.technologies.length * matrix.jurisdictions.length);
+    await check("/api/matrix", "/api/matrix", 401, "none");
+  });
+
   it("has had every response it describes checked against a real one", () => {
     const described = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.entries(methods).flatMap(([method, op]) =>

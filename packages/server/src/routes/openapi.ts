@@ -102,6 +102,143 @@ const sourceSchema: Schema = {
   ],
 };
 
+const str: Schema = { type: "string" };
+const strOrNull: Schema = { type: ["string", "null"] };
+const int: Schema = { type: "integer" };
+const intOrNull: Schema = { type: ["integer", "null"] };
+const day: Schema = { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" };
+
+/** An object whose every listed property is required. */
+function object(properties: Record<string, Schema>, description?: string): Schema {
+  return {
+    type: "object",
+    ...(description ? { description } : {}),
+    properties,
+    required: Object.keys(properties),
+  };
+}
+
+const snapshotSchema = object(
+  {
+    id: int,
+    takenAt: instant,
+    fetchedAt: instant,
+    status: { type: "string", enum: ["accepted", "quarantined", "stale"] },
+    reason: strOrNull,
+    origin: { type: "string", enum: ["baseline", "regulatory", "backfill", "parser"] },
+    itemCount: int,
+    versionDate: strOrNull,
+    artifactSha256: str,
+    artifactUrl: { type: "string", description: "Download of the raw document, `/artifacts?sha256=…`." },
+    parserVersion: str,
+    url: strOrNull,
+    changeCount: int,
+    previousSnapshotId: {
+      ...intOrNull,
+      description: "The previous accepted snapshot; null for the first and for refused ones.",
+    },
+    compareUrl: strOrNull,
+  },
+  "One parse of one fetched document by one parser version.",
+);
+
+const entryVersionSchema = object(
+  {
+    snapshotId: int,
+    firstSeenAt: instant,
+    lastSeenSnapshotId: int,
+    lastSeenAt: instant,
+    endSnapshotId: intOrNull,
+    endedAt: nullable(instant),
+    ending: { type: ["string", "null"], enum: ["replaced", "removed", null] },
+    parentKey: strOrNull,
+    heading: strOrNull,
+    text: str,
+    hash: str,
+    artifactSha256: str,
+    artifactUrl: str,
+    parserVersion: str,
+    versionDate: strOrNull,
+  },
+  "One version of an entry, valid from the snapshot that brought it until the one that replaced or removed it.",
+);
+
+const entryChangeSchema = object({
+  id: str,
+  kind: { type: "string", enum: changeKindSchema.options },
+  title: str,
+  detectedAt: instant,
+  publishedAt: strOrNull,
+  effectiveAt: strOrNull,
+  citation: strOrNull,
+  snapshotId: int,
+  url: str,
+});
+
+const matrixInstrument = nullable(object({ citation: str, url: strOrNull }));
+const sinceBasis: Schema = { type: ["string", "null"], enum: ["effective", "in-force", "first-seen", null] };
+const matrixSchema = object(
+  {
+    date: day,
+    technologies: {
+      type: "array",
+      items: object({ id: { type: "string", enum: TECHNOLOGY_IDS }, label: str }),
+    },
+    jurisdictions: {
+      type: "array",
+      items: object({
+        code: { type: "string", enum: JURISDICTION_CODES },
+        name: str,
+        tracked: { type: "boolean" },
+        sources: { type: "array", items: str },
+        awaiting: {
+          type: "array",
+          items: str,
+          description: "List sources registered with no accepted version yet.",
+        },
+      }),
+    },
+    sources: {
+      type: "array",
+      items: object({
+        id: str,
+        jurisdiction: str,
+        title: strOrNull,
+        snapshotId: int,
+        versionDate: strOrNull,
+        takenAt: instant,
+      }),
+    },
+    cells: {
+      type: "array",
+      items: object({
+        technology: { type: "string", enum: TECHNOLOGY_IDS },
+        jurisdiction: { type: "string", enum: JURISDICTION_CODES },
+        status: { type: "string", enum: ["in-force", "scheduled", "none", "not-tracked"] },
+        since: nullable(day),
+        sinceBasis,
+        changeId: strOrNull,
+        instrument: matrixInstrument,
+        entries: {
+          type: "array",
+          items: object({
+            source: str,
+            key: str,
+            summary: str,
+            since: nullable(day),
+            sinceBasis,
+            changeId: strOrNull,
+            instrument: matrixInstrument,
+            inForce: { type: "boolean" },
+            taggedBy: { type: "string", enum: ["number", "text"] },
+          }),
+        },
+      }),
+    },
+  },
+  "Technologies × jurisdictions: where a control covering each technology is in force, since when, from which entries.",
+);
+
 const list = (description: string, items: Schema): Schema => ({
   description,
   schema: { type: "array", items },
@@ -227,9 +364,98 @@ export function openapiDocument(publicUrl: string): Schema {
           },
         },
       },
+      "/api/sources/{id}/snapshots": {
+        get: {
+          operationId: "listSnapshots",
+          summary: "A source's snapshots, newest first, with their downloads and record counts.",
+          parameters: [
+            { name: "id", in: "path", required: true, schema: str },
+            {
+              name: "before",
+              in: "query",
+              description: "The `nextBefore` of the previous page.",
+              schema: int,
+            },
+            {
+              name: "limit",
+              in: "query",
+              schema: { type: "integer", minimum: 1, maximum: 200, default: 50 },
+            },
+            {
+              name: "status",
+              in: "query",
+              schema: { type: "string", enum: ["accepted", "quarantined", "stale"] },
+            },
+          ],
+          responses: {
+            "200": {
+              description: "A page of snapshots.",
+              content: jsonContent(
+                object({
+                  source: str,
+                  snapshots: { type: "array", items: ref("Snapshot") },
+                  nextBefore: intOrNull,
+                }),
+              ),
+            },
+            "400": problem("A parameter is not valid; `parameter` names it."),
+            "404": problem("No such source."),
+            ...READ_ERRORS,
+          },
+        },
+      },
+      "/api/sources/{id}/entries/{key}": {
+        get: {
+          operationId: "getEntryHistory",
+          summary:
+            "Every version of one list entry (or feed document), oldest first, and the change records about it.",
+          parameters: [
+            { name: "id", in: "path", required: true, schema: str },
+            {
+              name: "key",
+              in: "path",
+              required: true,
+              description: "The entry key, URL-encoded (`3B001.c.1.a`, `5506(2)(c)(ii)`).",
+              schema: str,
+            },
+          ],
+          responses: {
+            "200": {
+              description: "The entry's history.",
+              content: jsonContent(
+                object({
+                  source: str,
+                  key: str,
+                  versions: { type: "array", items: ref("EntryVersion") },
+                  changes: { type: "array", items: entryChangeSchema },
+                }),
+              ),
+            },
+            "404": problem("No such source or entry."),
+            ...READ_ERRORS,
+          },
+        },
+      },
+      "/api/matrix": {
+        get: {
+          operationId: "getAlignmentMatrix",
+          summary: "The alignment matrix, read from the current version of every tracked list.",
+          responses: {
+            "200": { description: "The matrix.", content: jsonContent(ref("Matrix")) },
+            ...READ_ERRORS,
+          },
+        },
+      },
     },
     components: {
-      schemas: { Change: changeSchema(), Source: sourceSchema, Error: errorSchema },
+      schemas: {
+        Change: changeSchema(),
+        Source: sourceSchema,
+        Snapshot: snapshotSchema,
+        EntryVersion: entryVersionSchema,
+        Matrix: matrixSchema,
+        Error: errorSchema,
+      },
       securitySchemes: {
         apiToken: { type: "http", scheme: "bearer", description: "An API token, `rwt_…`." },
         session: { type: "apiKey", in: "cookie", name: "regwatch_session" },
