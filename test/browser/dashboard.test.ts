@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eclItems, eclVersion } from "../support/ecl-builder.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
 import { silentLog } from "../support/test-http.ts";
-import { ingestEcl, SECRET, WEB_SOURCES } from "../support/web.ts";
+import { ingestEcl, SECRET, sourceInfo, WEB_SOURCES } from "../support/web.ts";
 
 const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const present = existsSync(chromiumPath);
@@ -90,7 +90,7 @@ describe.skipIf(!present)("the dashboard in Chromium", () => {
       log: silentLog,
       now: () => new Date(),
     };
-    const sources = WEB_SOURCES.map((id) => ({ id, schedule: "0 */6 * * *", cadence: "every 6 h" }));
+    const sources = WEB_SOURCES.map(sourceInfo);
     server = createAppServer({
       database,
       sourceIds: WEB_SOURCES,
@@ -210,5 +210,52 @@ describe.skipIf(!present)("the dashboard in Chromium", () => {
     await page.emulateMedia({ media: "print" });
     await shot("review-print");
     await page.emulateMedia({ media: "screen" });
+  }, 30_000);
+
+  it("shows the matrix, the sources and the admin pages", async () => {
+    for (const [path, name] of [
+      ["/matrix", "matrix"],
+      ["/sources", "sources"],
+      ["/sources/ca.export-control-list", "source"],
+      ["/admin", "admin"],
+      ["/admin/queues", "queues"],
+    ] as const) {
+      const res = await page.goto(`${base}${path}`);
+      expect(res?.status(), path).toBe(200);
+      await shot(name);
+    }
+    // The matrix: Canada tracked and controlling quantum through 5111.
+    const quantum = page.locator("table.matrix tr", { hasText: "Quantum" }).first();
+    await page.goto(`${base}/matrix`);
+    expect(await quantum.textContent()).toContain("5111");
+    expect(dialogs).toEqual([]);
+  }, 30_000);
+
+  it("subscribes through the public form and confirms through the emailed link", async () => {
+    const anonymous = await browser.newContext();
+    const visitor = await anonymous.newPage();
+    try {
+      await visitor.goto(`${base}/subscribe`);
+      await visitor.screenshot({ path: join(SCREENSHOTS, "subscribe.png"), fullPage: true });
+      await visitor.fill('input[name="email"]', "analyst@example.org");
+      await visitor.check('input[name="technologies"][value="quantum"]');
+      const before = smtp.messages.length;
+      await visitor.click('form button[type="submit"]');
+      await visitor.waitForLoadState();
+      const link = await linkFromMail(
+        before + 1,
+        /http:\/\/127\.0\.0\.1:\d+\/subscriptions\/confirm\?token=\S+/,
+      );
+      expect(smtp.messages[before]!.to).toEqual(["analyst@example.org"]);
+      await visitor.goto(link);
+      expect(await visitor.locator("h1").textContent()).toBe("Subscription confirmed");
+    } finally {
+      await anonymous.close();
+    }
+    // The admin sees it, confirmed.
+    await page.goto(`${base}/admin/subscriptions`);
+    const row = page.locator("tr", { hasText: "analyst@example.org" });
+    expect(await row.textContent()).toContain("active");
+    await shot("admin-subscriptions");
   }, 30_000);
 });

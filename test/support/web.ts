@@ -26,6 +26,18 @@ export const WEB_SOURCES = ["us.federal-register", "us.ecfr.ccl", "ca.export-con
 
 export type App = ReturnType<typeof createApp>;
 
+/** A registered source as the service describes it to the app: its schedule, title and jurisdiction. */
+export function sourceInfo(id: string) {
+  const source = findSource(id);
+  return {
+    id,
+    schedule: "0 */6 * * *",
+    cadence: "every 6 h",
+    title: source?.title,
+    jurisdiction: source?.jurisdiction,
+  };
+}
+
 /** A browser's cookies, kept from each answer's Set-Cookie. */
 export class Browser {
   jar = new Map<string, string>();
@@ -107,13 +119,13 @@ export async function webApp(
     auth: alerts,
     publicUrl: PUBLIC_URL,
     publicRead: options.publicRead ?? false,
-    sources: sourceIds.map((id) => ({ id, schedule: "0 */6 * * *", cadence: "every 6 h" })),
+    sources: sourceIds.map(sourceInfo),
     changes: { database, sourceIds },
     subscriptions: { alerts, sourceIds },
     artifacts: { database, files: null },
     dashboard: {
       database,
-      sources: sourceIds.map((id) => ({ id, schedule: "0 */6 * * *", cadence: "every 6 h" })),
+      sources: sourceIds.map(sourceInfo),
       now,
       ...options.dashboard,
     },

@@ -142,6 +142,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         id: s.id,
         schedule: s.schedule,
         cadence: describeCadence(s.schedule),
+        title: s.title,
+        jurisdiction: s.jurisdiction,
       }));
       server = createAppServer({
         database,

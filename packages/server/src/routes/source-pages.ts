@@ -138,8 +138,8 @@ function overview(c: RouteContext, deps: DashboardDeps, rows: Map<string, Source
   const body = deps.sources.map((info) => {
     const row = rows.get(info.id) ?? null;
     return html`<tr id="source-${info.id}">
-<td><a class="key" href="${sourcePath(info.id)}">${info.id}</a>${row ? html`<br>${row.title}` : ""}</td>
-<td>${row?.jurisdiction ?? "—"}</td>
+<td><a class="key" href="${sourcePath(info.id)}">${info.id}</a>${(row?.title ?? info.title) ? html`<br>${row?.title ?? info.title}` : ""}</td>
+<td>${row?.jurisdiction ?? info.jurisdiction ?? "—"}</td>
 <td>${healthCell(row, true)}</td>
 <td class="date">${neverRan(row) ? html`<span class="muted">not run yet</span>` : when(row!.lastSuccessAt)}</td>
 <td class="date">${when(row?.lastChangeAt)}</td>
@@ -163,7 +163,7 @@ function facts(source: KnownSource): Html {
   const item = (term: string, value: Fragment) => html`<dt>${term}</dt><dd>${value}</dd>`;
   return html`<dl class="facts">
 ${item("Status", healthCell(row))}
-${item("Jurisdiction", row?.jurisdiction ?? "—")}
+${item("Jurisdiction", row?.jurisdiction ?? info?.jurisdiction ?? "—")}
 ${item("Kind", row?.kind ?? "—")}
 ${item("Cadence", info ? html`${info.cadence} <code>${info.schedule}</code>` : html`<span class="muted">not registered now</span>`)}
 ${item("Last attempt", when(row?.lastRunAt))}

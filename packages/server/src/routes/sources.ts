@@ -10,6 +10,9 @@ export interface SourceInfo {
   schedule: string;
   /** "every 6 h", "twice a day". */
   cadence: string;
+  /** From the source's definition: shown before it ever ran. */
+  title?: string;
+  jurisdiction?: string;
 }
 
 export interface SourcesDeps {
@@ -36,8 +39,8 @@ export function sourcesRoute(deps: SourcesDeps): Route {
           const events = r ? await healthEvents(deps.database.db, info.id, 10) : [];
           sources.push({
             id: info.id,
-            title: r?.title ?? null,
-            jurisdiction: r?.jurisdiction ?? null,
+            title: r?.title ?? info.title ?? null,
+            jurisdiction: r?.jurisdiction ?? info.jurisdiction ?? null,
             status: r?.health ?? "unknown",
             reason: r?.healthReason ?? null,
             schedule: info.schedule,
