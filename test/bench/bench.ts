@@ -389,3 +389,8 @@ await benchDeliver();
 // over SMTP, through the service's BullMQ runner on PGlite (alert-latency.ts).
 const { benchAlertLatency } = await import("./alert-latency.ts");
 await benchAlertLatency();
+// The web server (with DATABASE_URL): p95 of the filtered changes list and of full-text
+// search over 1M change records in PostgreSQL at 20 concurrent clients, against /health
+// in the same run (web-latency.ts).
+const { benchWebLatency } = await import("./web-latency.ts");
+await benchWebLatency();

@@ -99,6 +99,47 @@ describe.each(testDatabases())("change search on $name", (testDb) => {
     await expect(searchChanges(database.db, { q: "<script> & | ! ( :*", limit: 5 })).resolves.toBeDefined();
   });
 
+  it("filters by one technology from its tags as it does by several, page after page", async () => {
+    const everything = await listChanges(database.db);
+    /** Every page of a search, with pages of two. */
+    const pages = async (search: Omit<Parameters<typeof searchChanges>[1], "limit">) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await searchChanges(database.db, { ...search, limit: 2, cursor });
+        ids.push(...page.changes.map((c) => c.id));
+        cursor = page.next;
+      } while (cursor);
+      return ids;
+    };
+    const newestFirst = (records: typeof everything) => records.map((c) => c.id).reverse();
+    const sme = "semiconductor-manufacturing-equipment";
+    const tagged = everything.filter((c) => c.technologies.includes(sme));
+    expect(tagged.length).toBeGreaterThanOrEqual(4);
+    // One technology (read from its tags' index) and the same one twice (read from the records): the same pages.
+    expect(await pages({ technologies: [sme] })).toEqual(newestFirst(tagged));
+    expect(await pages({ technologies: [sme, sme] })).toEqual(newestFirst(tagged));
+    expect(await pages({ technologies: [sme], jurisdictions: ["CA"] })).toEqual(newestFirst(tagged));
+    expect(await pages({ technologies: [sme], jurisdictions: ["US"] })).toEqual([]);
+    // Dates on the tag (detected) and on the record (published), and what only the record knows.
+    expect(await pages({ technologies: [sme], from: "2026-03-01", to: "2026-03-31" })).toEqual(
+      newestFirst(tagged.filter((c) => c.detectedAt.startsWith("2026-03"))),
+    );
+    expect(
+      await pages({ technologies: [sme], dateField: "published", from: "2026-04-01", to: "2026-04-30" }),
+    ).toEqual(newestFirst(tagged.filter((c) => (c.publishedAt ?? "").startsWith("2026-04"))));
+    expect(await pages({ technologies: [sme], q: "implanters" })).toEqual(
+      newestFirst(tagged.filter((c) => /implanters/i.test(c.after ?? ""))),
+    );
+    expect(await pages({ technologies: [sme], kinds: ["removed"] })).toEqual(
+      newestFirst(tagged.filter((c) => c.kind === "removed")),
+    );
+    const [first] = await searchChanges(database.db, { technologies: [sme], limit: 1 }).then(
+      (p) => p.changes,
+    );
+    expect(first?.technologies).toContain(sme);
+  });
+
   it("refuses a cursor it did not give", async () => {
     await expect(searchChanges(database.db, { limit: 5, cursor: "bm90LWEtY3Vyc29y" })).rejects.toThrow(
       CursorError,

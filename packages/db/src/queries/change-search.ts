@@ -1,8 +1,9 @@
 import type { ChangeRecord } from "@regwatch/core/schemas";
 import { and, desc, eq, exists, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Db } from "../open-database.ts";
 import { changeCountriesTable, changeRecordsTable, changeTechnologiesTable } from "../schema/index.ts";
-import { listChanges } from "./changes.ts";
+import { RECORD_COLUMNS, toChangeRecord } from "./changes.ts";
 
 /** Which of a change's dates `from` and `to` bound. */
 export type ChangeDateField = "detected" | "published" | "effective";
@@ -69,16 +70,17 @@ function dayAfter(date: string): string {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-function dateBounds(search: ChangeSearch): SQL[] {
+/** The date filters; detection times are read from `detectedAt` (the record's, or its tag's copy). */
+function dateBounds(search: ChangeSearch, detectedAt: AnyPgColumn = changeRecordsTable.detectedAt): SQL[] {
   const where: SQL[] = [];
   const field = search.dateField ?? "detected";
   if (field === "detected") {
-    if (search.from) where.push(gte(changeRecordsTable.detectedAt, new Date(search.from)));
+    if (search.from) where.push(gte(detectedAt, new Date(search.from)));
     if (search.to) {
       where.push(
         DATE.test(search.to)
-          ? lt(changeRecordsTable.detectedAt, new Date(dayAfter(search.to)))
-          : lte(changeRecordsTable.detectedAt, new Date(search.to)),
+          ? lt(detectedAt, new Date(dayAfter(search.to)))
+          : lte(detectedAt, new Date(search.to)),
       );
     }
     return where;
@@ -99,28 +101,20 @@ function dateBounds(search: ChangeSearch): SQL[] {
 export async function searchChanges(db: Db, search: ChangeSearch): Promise<ChangePage> {
   const limit = Math.max(1, Math.min(500, Math.floor(search.limit)));
   const t = changeRecordsTable;
-  const where: SQL[] = [...dateBounds(search)];
-  if (search.jurisdictions?.length) where.push(inArray(t.jurisdiction, [...search.jurisdictions]));
-  if (search.sources?.length) where.push(inArray(t.sourceId, [...search.sources]));
-  if (search.kinds?.length) where.push(inArray(t.kind, [...search.kinds]));
-  if (search.alertOnly) where.push(eq(t.alert, true));
-  if (search.technologies?.length) {
-    where.push(
-      exists(
-        db
-          .select({ one: sql`1` })
-          .from(changeTechnologiesTable)
-          .where(
-            and(
-              eq(changeTechnologiesTable.changeId, t.id),
-              inArray(changeTechnologiesTable.technology, [...search.technologies]),
-            ),
-          ),
-      ),
-    );
-  }
+  const ct = changeTechnologiesTable;
+  const cursor = search.cursor ? decodeCursor(search.cursor) : null;
+  const after = (detectedAt: AnyPgColumn, seq: AnyPgColumn): SQL[] => {
+    if (!cursor) return [];
+    const at = new Date(cursor.detectedAt);
+    return [or(lt(detectedAt, at), and(eq(detectedAt, at), lt(seq, cursor.seq)))!];
+  };
+  // What only the record itself can answer.
+  const recordWhere: SQL[] = [];
+  if (search.sources?.length) recordWhere.push(inArray(t.sourceId, [...search.sources]));
+  if (search.kinds?.length) recordWhere.push(inArray(t.kind, [...search.kinds]));
+  if (search.alertOnly) recordWhere.push(eq(t.alert, true));
   if (search.countries?.length) {
-    where.push(
+    recordWhere.push(
       exists(
         db
           .select({ one: sql`1` })
@@ -135,23 +129,69 @@ export async function searchChanges(db: Db, search: ChangeSearch): Promise<Chang
     );
   }
   const q = search.q?.trim();
-  if (q) where.push(sql`${t.search} @@ websearch_to_tsquery('english', ${q})`);
-  if (search.cursor) {
-    const p = decodeCursor(search.cursor);
-    const at = new Date(p.detectedAt);
-    where.push(or(lt(t.detectedAt, at), and(eq(t.detectedAt, at), lt(t.seq, p.seq)))!);
-  }
+  if (q) recordWhere.push(sql`${t.search} @@ websearch_to_tsquery('english', ${q})`);
+  const technologies = search.technologies ?? [];
+
+  // One statement a page: the page's keys (the filters and the order need only indexes),
+  // then those rows in full with their tags, so a search's thousands of matches are never
+  // read whole.
+  const recordKeys = () => {
+    const where: SQL[] = [...dateBounds(search), ...recordWhere, ...after(t.detectedAt, t.seq)];
+    if (search.jurisdictions?.length) where.push(inArray(t.jurisdiction, [...search.jurisdictions]));
+    if (technologies.length)
+      where.push(
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(ct)
+            .where(and(eq(ct.changeId, t.id), inArray(ct.technology, [...technologies]))),
+        ),
+      );
+    return db
+      .select({ pageId: t.id })
+      .from(t)
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(t.detectedAt), desc(t.seq))
+      .limit(limit + 1)
+      .as("page");
+  };
+  // One technology (the common filter): its tags carry the record's order and jurisdiction, so
+  // the newest page is read from one index; the record is joined only for what else is asked.
+  const tagKeys = () => {
+    const dateOnTag = (search.dateField ?? "detected") === "detected";
+    const where: SQL[] = [
+      eq(ct.technology, technologies[0]!),
+      ...(search.jurisdictions?.length ? [inArray(ct.jurisdiction, [...search.jurisdictions])] : []),
+      ...(dateOnTag ? dateBounds(search, ct.detectedAt) : dateBounds(search)),
+      ...after(ct.detectedAt, ct.seq),
+      ...recordWhere,
+    ];
+    const tags = db.select({ pageId: ct.changeId }).from(ct);
+    const joined = recordWhere.length || !dateOnTag ? tags.innerJoin(t, eq(t.id, ct.changeId)) : tags;
+    return joined
+      .where(and(...where))
+      .orderBy(desc(ct.detectedAt), desc(ct.seq))
+      .limit(limit + 1)
+      .as("page") as unknown as ReturnType<typeof recordKeys>;
+  };
+  const keys = technologies.length === 1 ? tagKeys() : recordKeys();
   const rows = await db
-    .select({ id: t.id, detectedAt: t.detectedAt, seq: t.seq })
-    .from(t)
-    .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(t.detectedAt), desc(t.seq))
-    .limit(limit + 1);
+    .select({
+      ...RECORD_COLUMNS,
+      technologies: sql<
+        string[]
+      >`array(select ${changeTechnologiesTable.technology} from ${changeTechnologiesTable} where ${changeTechnologiesTable.changeId} = ${t.id})`,
+      countries: sql<
+        string[]
+      >`array(select ${changeCountriesTable.country} from ${changeCountriesTable} where ${changeCountriesTable.changeId} = ${t.id})`,
+    })
+    .from(keys)
+    .innerJoin(t, eq(t.id, keys.pageId))
+    .orderBy(desc(t.detectedAt), desc(t.seq));
   const page = rows.slice(0, limit);
-  const byId = new Map((await listChanges(db, { ids: page.map((r) => r.id) })).map((c) => [c.id, c]));
   const last = page.at(-1);
   return {
-    changes: page.flatMap((r) => byId.get(r.id) ?? []),
+    changes: page.map(({ technologies, countries, ...row }) => toChangeRecord(row, technologies, countries)),
     next:
       rows.length > limit && last
         ? encodeCursor({ detectedAt: last.detectedAt.toISOString(), seq: last.seq })

@@ -11,7 +11,41 @@ import {
 const BATCH = 500;
 
 // Every column but the search vector (as long as the text it indexes, and never shown).
-const { search: _search, ...RECORD_COLUMNS } = getTableColumns(changeRecordsTable);
+export const { search: _search, ...RECORD_COLUMNS } = getTableColumns(changeRecordsTable);
+
+type RecordRow = Omit<typeof changeRecordsTable.$inferSelect, "search">;
+
+/** A stored row and its tags as the record the rest of regwatch reads. */
+export function toChangeRecord(r: RecordRow, technologies: string[], countries: string[]): ChangeRecord {
+  return {
+    id: r.id,
+    source: r.sourceId,
+    jurisdiction: r.jurisdiction as ChangeRecord["jurisdiction"],
+    kind: r.kind as ChangeRecord["kind"],
+    subject: r.subject,
+    title: r.title,
+    before: r.before,
+    after: r.after,
+    technologies: technologies.sort() as ChangeRecord["technologies"],
+    countries: countries.sort(),
+    publishedAt: r.publishedAt,
+    effectiveAt: r.effectiveAt,
+    detectedAt: r.detectedAt.toISOString(),
+    url: r.url,
+    citation: r.citation,
+    provenance: {
+      artifactSha256: r.artifactSha256,
+      fetchedAt: r.fetchedAt.toISOString(),
+      parserVersion: r.parserVersion,
+    },
+    origin: r.origin as ChangeRecord["origin"],
+    alert: r.alert,
+    wassenaarCategory: r.wassenaarCategory,
+    stage: r.stage as ChangeRecord["stage"],
+    diff: r.diff as ChangeRecord["diff"],
+    details: r.details ?? null,
+  };
+}
 
 /**
  * Stores change records with their tags. Ids are derived from source,
@@ -57,12 +91,20 @@ export async function insertChanges(
         })),
       )
       .onConflictDoNothing()
-      .returning({ id: changeRecordsTable.id });
-    const fresh = new Set(rows.map((r) => r.id));
+      .returning({ id: changeRecordsTable.id, seq: changeRecordsTable.seq });
+    const fresh = new Map(rows.map((r) => [r.id, r.seq]));
     inserted += fresh.size;
     const techs = batch
       .filter((r) => fresh.has(r.id))
-      .flatMap((r) => r.technologies.map((t) => ({ changeId: r.id, technology: t })));
+      .flatMap((r) =>
+        r.technologies.map((t) => ({
+          changeId: r.id,
+          technology: t,
+          detectedAt: new Date(r.detectedAt),
+          seq: fresh.get(r.id)!,
+          jurisdiction: r.jurisdiction,
+        })),
+      );
     const countries = batch
       .filter((r) => fresh.has(r.id))
       .flatMap((r) => r.countries.map((c) => ({ changeId: r.id, country: c })));
@@ -151,34 +193,7 @@ export async function listChanges(db: Db, filters: ChangeFilters = {}): Promise<
       countries.set(c.changeId, [...(countries.get(c.changeId) ?? []), c.country]);
     }
   }
-  return rows.map((r) => ({
-    id: r.id,
-    source: r.sourceId,
-    jurisdiction: r.jurisdiction as ChangeRecord["jurisdiction"],
-    kind: r.kind as ChangeRecord["kind"],
-    subject: r.subject,
-    title: r.title,
-    before: r.before,
-    after: r.after,
-    technologies: (techs.get(r.id) ?? []).sort() as ChangeRecord["technologies"],
-    countries: (countries.get(r.id) ?? []).sort(),
-    publishedAt: r.publishedAt,
-    effectiveAt: r.effectiveAt,
-    detectedAt: r.detectedAt.toISOString(),
-    url: r.url,
-    citation: r.citation,
-    provenance: {
-      artifactSha256: r.artifactSha256,
-      fetchedAt: r.fetchedAt.toISOString(),
-      parserVersion: r.parserVersion,
-    },
-    origin: r.origin as ChangeRecord["origin"],
-    alert: r.alert,
-    wassenaarCategory: r.wassenaarCategory,
-    stage: r.stage as ChangeRecord["stage"],
-    diff: r.diff as ChangeRecord["diff"],
-    details: r.details ?? null,
-  }));
+  return rows.map((r) => toChangeRecord(r, techs.get(r.id) ?? [], countries.get(r.id) ?? []));
 }
 
 export type EventRow = typeof eventsTable.$inferSelect;

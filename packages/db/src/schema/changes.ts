@@ -98,10 +98,24 @@ export const changeTechnologiesTable = pgTable(
       .notNull()
       .references(() => changeRecordsTable.id, { onDelete: "cascade" }),
     technology: text("technology").notNull(),
+    // The record's listing order and jurisdiction, copied (a record never changes): the changes
+    // list filtered by a technology reads its newest page from one index, without visiting the
+    // records that do not match.
+    detectedAt: timestamp("detected_at", { withTimezone: true }).notNull(),
+    seq: integer("seq").notNull(),
+    jurisdiction: text("jurisdiction").notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.changeId, t.technology] }),
     index("change_technologies_tech_idx").on(t.technology),
+    // Ascending, read backwards for "newest first" (DESC is NULLS FIRST, which a DESC NULLS LAST index does not serve).
+    index("change_technologies_listing_idx").on(
+      t.technology,
+      t.detectedAt,
+      t.seq,
+      t.jurisdiction,
+      t.changeId,
+    ),
   ],
 );
 

@@ -28,6 +28,9 @@ function filterQuery(params: URLSearchParams): string {
   return kept.toString();
 }
 
+// The same on every page: made once.
+const COUNTRY_LIST = html`<datalist id="countries">${COUNTRIES.map((c) => html`<option value="${c.code}">${c.name}</option>`)}</datalist>`;
+
 function option(value: string, label: string, selected: readonly string[]): Html {
   return html`<option value="${value}"${selected.includes(value) ? html` selected` : ""}>${label}</option>`;
 }
@@ -54,7 +57,7 @@ function filterForm(params: URLSearchParams, sourceIds: readonly string[]): Html
     ),
   )}</select></label>
 <label>Affected country <input name="country" value="${text("country")}" placeholder="CN, RU" size="8" list="countries"></label>
-<datalist id="countries">${COUNTRIES.map((c) => html`<option value="${c.code}">${c.name}</option>`)}</datalist>
+${COUNTRY_LIST}
 <label>Source <select name="source"><option value="">any</option>${sourceIds.map((id) => option(id, id, values("source")))}</select></label>
 <label>Kind <select name="kind"><option value="">any</option>${changeKindSchema.options.map((k) =>
     option(k, k, values("kind")),
