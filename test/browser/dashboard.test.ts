@@ -168,7 +168,7 @@ describe.skipIf(!present)("the dashboard in Chromium", () => {
     await page.click("table.changes tbody tr:first-child td:nth-child(4) a");
     await page.waitForURL(/\/changes\/[0-9a-f]+$/);
     expect(await page.locator("h1").textContent()).toContain("5111");
-    expect(await page.locator("main").innerText()).toContain('<script>alert("x")</script>');
+    expect(await page.locator("main").textContent()).toContain('<script>alert("x")</script>');
     expect(dialogs).toEqual([]);
     await shot("change-detail");
   }, 30_000);
