@@ -27,6 +27,11 @@ export interface ChangeSearch {
   limit: number;
   /** The `next` of the previous page. */
   cursor?: string | null;
+  /**
+   * Without the texts (`before`, `after`, `diff`, `details` come back null):
+   * what a list shows, without reading and parsing what it does not.
+   */
+  summary?: boolean;
 }
 
 export interface ChangePage {
@@ -175,9 +180,18 @@ export async function searchChanges(db: Db, search: ChangeSearch): Promise<Chang
       .as("page") as unknown as ReturnType<typeof recordKeys>;
   };
   const keys = technologies.length === 1 ? tagKeys() : recordKeys();
+  const { before: _b, after: _a, diff: _d, details: _x, ...SUMMARY_COLUMNS } = RECORD_COLUMNS;
   const rows = await db
     .select({
-      ...RECORD_COLUMNS,
+      ...(search.summary
+        ? {
+            ...SUMMARY_COLUMNS,
+            before: sql<null>`null`,
+            after: sql<null>`null`,
+            diff: sql<null>`null`,
+            details: sql<null>`null`,
+          }
+        : RECORD_COLUMNS),
       technologies: sql<
         string[]
       >`array(select ${changeTechnologiesTable.technology} from ${changeTechnologiesTable} where ${changeTechnologiesTable.changeId} = ${t.id})`,

@@ -244,6 +244,8 @@ export function changePageRoutes(deps: DashboardDeps): Route[] {
               ...filters,
               limit: DEFAULT_PAGE,
               cursor: params.get("cursor"),
+              // The list shows no texts: they are not read.
+              summary: true,
             });
             const query = filterQuery(params);
             const field = filters.dateField ?? "detected";
