@@ -11,7 +11,7 @@ import { ensureSource } from "@regwatch/db/queries/sources";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.ts";
 import { type EclItem, eclItems, eclVersion } from "../support/ecl-builder.ts";
-import { type Browser, ingestEcl, type WebApp, webApp } from "../support/web.ts";
+import { type Browser, ingestEcl, tableRows, textOf, type WebApp, webApp } from "../support/web.ts";
 
 const CA = "ca.export-control-list";
 const FEED = "us.federal-register";
@@ -31,24 +31,6 @@ const v2Items = [
   { label: "5301", text: ADDED },
 ];
 const v3Items = withText(v2Items, "5111", MODIFIED_AGAIN);
-
-/** The rows of the first table with this class, each as its cells' markup. */
-function tableRows(page: string, tableClass: string): string[][] {
-  const table = new RegExp(`<table class="${tableClass}">([\\s\\S]*?)</table>`).exec(page)?.[1];
-  if (!table) return [];
-  const body = /<tbody>([\s\S]*)<\/tbody>/.exec(table)?.[1] ?? "";
-  return [...body.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((row) =>
-    [...row[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((cell) => cell[1]!),
-  );
-}
-
-/** What a fragment of markup reads as: tags dropped, character references decoded. */
-function textOf(markup: string): string {
-  return markup
-    .replace(/<[^>]*>/g, "")
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
-    .replace(/&amp;/g, "&");
-}
 
 interface Versions {
   source: string;

@@ -14,38 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
 import { silentLog } from "../support/test-http.ts";
+import { Browser } from "../support/web.ts";
 
 const SOURCES = ["ca.export-control-list"];
-
-/** A browser's cookies, kept from each answer's Set-Cookie. */
-class Browser {
-  jar = new Map<string, string>();
-  constructor(private app: ReturnType<typeof createApp>) {}
-  async request(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.jar.size) headers.set("cookie", [...this.jar].map(([k, v]) => `${k}=${v}`).join("; "));
-    const res = await this.app.request(path, { ...init, headers });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(";");
-      const [name, value] = pair!.split("=");
-      if (/max-age=0/i.test(line) || value === "") this.jar.delete(name!);
-      else this.jar.set(name!, value!);
-    }
-    return res;
-  }
-  /** The CSRF value the last page put in its form. */
-  async csrfFrom(path: string): Promise<string> {
-    const html = await (await this.request(path)).text();
-    return /name="csrf" value="([^"]+)"/.exec(html)![1]!;
-  }
-  post(path: string, fields: Record<string, string>) {
-    return this.request(path, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(fields).toString(),
-    });
-  }
-}
 
 describe.each(testDatabases())("sign-in by emailed link on $name", (testDb) => {
   let database: Database;

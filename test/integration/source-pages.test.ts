@@ -12,7 +12,15 @@ import { ensureSource, recordFailure } from "@regwatch/db/queries/sources";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.ts";
 import { type EclItem, eclItems, eclVersion } from "../support/ecl-builder.ts";
-import { type Browser, ingestEcl, WEB_SOURCES, type WebApp, webApp } from "../support/web.ts";
+import {
+  type Browser,
+  ingestEcl,
+  tableRows,
+  textOf,
+  WEB_SOURCES,
+  type WebApp,
+  webApp,
+} from "../support/web.ts";
 
 const CA = "ca.export-control-list";
 const items = eclItems(120);
@@ -39,27 +47,6 @@ const bodies = [
 const sha256 = (body: Buffer) => createHash("sha256").update(body).digest("hex");
 // A failure message that carries markup and runs past the overview's preview.
 const FAILURE = `HTTP 503 from the mirror <img src=x onerror=alert(1)> ${"and then some more words ".repeat(10)}END`;
-
-/** The rows of the first table with this class, each as its cells' markup. */
-function tableRows(page: string, tableClass: string): string[][] {
-  const table = new RegExp(`<table class="${tableClass}">([\\s\\S]*?)</table>`).exec(page)?.[1];
-  if (!table) return [];
-  const body = /<tbody>([\s\S]*)<\/tbody>/.exec(table)?.[1] ?? "";
-  return [...body.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((row) =>
-    [...row[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((cell) => cell[1]!),
-  );
-}
-
-/** What a fragment of markup reads as: tags dropped, character references decoded, spaces collapsed. */
-function textOf(markup: string): string {
-  return markup
-    .replace(/<br>/g, " ")
-    .replace(/<[^>]*>/g, "")
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
-    .replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ")
-    .trim();
-}
 
 const hrefs = (markup: string) =>
   [...markup.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.replace(/&#38;/g, "&"));

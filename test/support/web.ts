@@ -168,3 +168,24 @@ export async function ingestEcl(database: Database, body: Buffer, at: string): P
     { runAt: new Date(at) },
   );
 }
+
+/** The rows of the first table with this class in a page, each as its cells' markup. */
+export function tableRows(page: string, tableClass: string): string[][] {
+  const table = new RegExp(`<table class="${tableClass}">([\\s\\S]*?)</table>`).exec(page)?.[1];
+  if (!table) return [];
+  const body = /<tbody>([\s\S]*)<\/tbody>/.exec(table)?.[1] ?? "";
+  return [...body.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((row) =>
+    [...row[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((cell) => cell[1]!),
+  );
+}
+
+/** What a fragment of markup reads as: tags dropped, character references decoded, spaces collapsed. */
+export function textOf(markup: string): string {
+  return markup
+    .replace(/<br>/g, " ")
+    .replace(/<[^>]*>/g, "")
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ")
+    .trim();
+}

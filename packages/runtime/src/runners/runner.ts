@@ -1,3 +1,4 @@
+import type { JobView, RunnerInspection } from "@regwatch/core/job-views";
 import type { JobDefinition, JobResult, QueueName } from "../jobs/index.ts";
 import type { QueueDepth } from "../metrics.ts";
 
@@ -36,47 +37,7 @@ export interface Runner {
   close(): Promise<void>;
 }
 
-/** Where a job is: BullMQ's states, which the in-process runner follows too. */
-export type JobState = "waiting" | "active" | "delayed" | "completed" | "failed";
-
-/** One queue's jobs by state. */
-export interface QueueCounts {
-  queue: string;
-  waiting: number;
-  active: number;
-  delayed: number;
-  failed: number;
-  completed: number;
-}
-
-/** One job as an admin sees it: what it is, where it is, how it went. */
-export interface JobView {
-  queue: string;
-  name: string;
-  id: string;
-  state: JobState;
-  /** Attempts started so far, the running one included (a delay the publisher asked for spends none). */
-  attempts: number;
-  /** Attempts its retry policy allows. */
-  maxAttempts: number;
-  payload: Record<string, unknown>;
-  queuedAt: Date | null;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  /** How it ended, in the job's words (completed or delayed). */
-  summary: string | null;
-  /** Why the last attempt failed (failed, or waiting for its retry). */
-  failedReason: string | null;
-}
-
-/** The runner as admins see it: counts per queue and recent jobs, newest first. */
-export interface RunnerInspection {
-  kind: "bullmq" | "in-process";
-  queues: QueueCounts[];
-  jobs: JobView[];
-  /** What the numbers cover (BullMQ keeps finished jobs for a while; this process counts since it started). */
-  note: string;
-}
+export type { JobState, JobView, QueueCounts, RunnerInspection } from "@regwatch/core/job-views";
 
 // Recent jobs an inspection lists: enough for "what ran in the last hours" on one page.
 export const RECENT_JOBS = 100;

@@ -5,6 +5,7 @@
 // admin role): another admin must do that, so an instance keeps one.
 
 import { randomUUID } from "node:crypto";
+import type { JobView as JobRunView, JobState, RunnerInspection } from "@regwatch/core/job-views";
 import { createApiToken, listApiTokens, revokeApiToken } from "@regwatch/db/queries/api-tokens";
 import {
   type AdminSubscription,
@@ -33,48 +34,8 @@ import { formToken, renderPage, statusPage } from "../views/layout.ts";
 
 // --- the queues, as a runner reports them ------------------------------------
 
-/** Where a job is (BullMQ's states; the in-process runner keeps the same ones). */
-export type JobState = "waiting" | "active" | "delayed" | "completed" | "failed";
-
-/** One queue's jobs by state. */
-export interface QueueCountsView {
-  queue: string;
-  waiting: number;
-  active: number;
-  delayed: number;
-  failed: number;
-  completed: number;
-}
-
-/** One job: what it is, where it is, how it went. */
-export interface JobRunView {
-  queue: string;
-  name: string;
-  id: string;
-  state: JobState;
-  /** Attempts started, the running one included. */
-  attempts: number;
-  /** Attempts its retry policy allows. */
-  maxAttempts: number;
-  payload: Record<string, unknown>;
-  queuedAt: Date | null;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  /** How it ended, in the job's words. */
-  summary: string | null;
-  /** Why the last attempt failed (failed, or waiting for a retry). */
-  failedReason: string | null;
-}
-
-/** The job runner as admins see it (`Runner.inspect()` in @regwatch/runtime has this shape). */
-export interface QueuesView {
-  kind: "bullmq" | "in-process";
-  queues: QueueCountsView[];
-  /** The most recent jobs, newest first (bounded by the runner). */
-  jobs: JobRunView[];
-  /** What the numbers cover, in words. */
-  note: string;
-}
+/** The job runner as admins see it (`Runner.inspect()` in @regwatch/runtime). */
+export type QueuesView = RunnerInspection;
 
 // --- shared bits ---------------------------------------------------------------
 

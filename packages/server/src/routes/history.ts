@@ -33,8 +33,10 @@ import {
   findKnownSource,
   idParameter,
   type KnownSource,
+  NotFoundError,
   ParameterError,
   shortHash,
+  sourcePage,
   sourcePath,
   when,
 } from "./source-pages.ts";
@@ -60,9 +62,6 @@ function describeSnapshot(s: SnapshotHeader): Html {
   })`;
 }
 
-/** A snapshot asked for that is not one of this source's: a 404 page. */
-class SnapshotNotFoundError extends Error {}
-
 /** The snapshot a compare parameter names, if it is an accepted snapshot of this source. */
 async function comparedSnapshot(
   deps: DashboardDeps,
@@ -74,7 +73,7 @@ async function comparedSnapshot(
   if (id === null) throw new ParameterError(name, "a snapshot id is required");
   const snapshot = await snapshotHeader(deps.database.db, id);
   if (!snapshot || snapshot.sourceId !== source.id)
-    throw new SnapshotNotFoundError(`${name}: snapshot ${id} is not a snapshot of ${source.id}.`);
+    throw new NotFoundError(`${name}: snapshot ${id} is not a snapshot of ${source.id}.`);
   if (snapshot.status !== "accepted")
     throw new ParameterError(
       name,
@@ -303,21 +302,7 @@ export function historyRoutes(deps: DashboardDeps): Route[] {
     {
       path: "/sources/:id/compare",
       methods: {
-        async GET(c) {
-          const refused = pageGate(c, "read");
-          if (refused) return refused;
-          const id = c.req.param("id") ?? "";
-          const source = await findKnownSource(deps, id);
-          if (!source) return statusPage(c, 404, "No such source", `No source is registered as “${id}”.`);
-          try {
-            return await comparePage(c, deps, source);
-          } catch (err) {
-            if (err instanceof ParameterError) return statusPage(c, 400, "Bad request", err.message);
-            if (err instanceof SnapshotNotFoundError)
-              return statusPage(c, 404, "No such snapshot", err.message);
-            throw err;
-          }
-        },
+        GET: sourcePage(deps, (c, source) => comparePage(c, deps, source)),
       },
     },
     {

@@ -12,7 +12,7 @@ import { getSource, healthEvents, listSourceRows, type SourceRow } from "@regwat
 import { apiGate, pageGate } from "../access.ts";
 import type { DashboardDeps } from "../dashboard.ts";
 import { type Fragment, type Html, html } from "../html.ts";
-import { json, type Route, type RouteContext } from "../router.ts";
+import { json, type Route, type RouteContext, type RouteHandler } from "../router.ts";
 import { renderPage, statusPage } from "../views/layout.ts";
 import type { SourceInfo } from "./sources.ts";
 
@@ -36,6 +36,34 @@ export class ParameterError extends Error {
   ) {
     super(`${parameter}: ${message}`);
   }
+}
+
+/** Not found, in words for a 404 page (a snapshot of another source, say). */
+export class NotFoundError extends Error {}
+
+/**
+ * A page about one registered source (`/sources/:id…`): read access, a 404
+ * page for an unknown id or what `render` did not find, a 400 page naming a
+ * parameter `render` could not read.
+ */
+export function sourcePage(
+  deps: DashboardDeps,
+  render: (c: RouteContext, source: KnownSource) => Promise<Response>,
+): RouteHandler {
+  return async (c) => {
+    const refused = pageGate(c, "read");
+    if (refused) return refused;
+    const id = c.req.param("id") ?? "";
+    const source = await findKnownSource(deps, id);
+    if (!source) return statusPage(c, 404, "No such source", `No source is registered as “${id}”.`);
+    try {
+      return await render(c, source);
+    } catch (err) {
+      if (err instanceof ParameterError) return statusPage(c, 400, "Bad request", err.message);
+      if (err instanceof NotFoundError) return statusPage(c, 404, "Not found", err.message);
+      throw err;
+    }
+  };
 }
 
 /** A snapshot id (or other row id) from a query parameter; null when absent. */
@@ -216,7 +244,7 @@ export function compareForm(
   )}${select("to", "To snapshot")}<button type="submit">Compare</button></form>`;
 }
 
-async function sourcePage(c: RouteContext, deps: DashboardDeps, source: KnownSource): Promise<Response> {
+async function sourceDetail(c: RouteContext, deps: DashboardDeps, source: KnownSource): Promise<Response> {
   const query = new URL(c.req.url).searchParams;
   const before = idParameter(query, "before");
   const db = deps.database.db;
@@ -331,19 +359,7 @@ export function sourcePageRoutes(deps: DashboardDeps): Route[] {
     {
       path: "/sources/:id",
       methods: {
-        async GET(c) {
-          const refused = pageGate(c, "read");
-          if (refused) return refused;
-          const id = c.req.param("id") ?? "";
-          const source = await findKnownSource(deps, id);
-          if (!source) return statusPage(c, 404, "No such source", `No source is registered as “${id}”.`);
-          try {
-            return await sourcePage(c, deps, source);
-          } catch (err) {
-            if (err instanceof ParameterError) return statusPage(c, 400, "Bad request", err.message);
-            throw err;
-          }
-        },
+        GET: sourcePage(deps, (c, source) => sourceDetail(c, deps, source)),
       },
     },
     {
