@@ -115,6 +115,12 @@ describe.each(testDatabases())("the changes pages on $name", (testDb) => {
     expect(html).toMatch(/<option value="semiconductor-manufacturing-equipment" selected>/);
     expect(html).toContain('href="/changes.csv?technology=semiconductor-manufacturing-equipment"');
     expect(html).toContain('href="/feeds/changes.atom?technology=semiconductor-manufacturing-equipment"');
+    // The subscribe form opens with the same technology ticked.
+    const subscribe = await (
+      await browser.request("/subscribe?technology=semiconductor-manufacturing-equipment")
+    ).text();
+    expect(html).toContain('href="/subscribe?technology=semiconductor-manufacturing-equipment"');
+    expect(subscribe).toMatch(/value="semiconductor-manufacturing-equipment" checked/);
     const ids = unique(hrefs(html));
     expect(ids.length).toBeGreaterThan(0);
 

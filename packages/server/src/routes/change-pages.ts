@@ -253,7 +253,7 @@ export function changePageRoutes(deps: DashboardDeps): Route[] {
               ? html`<a rel="next" href="/changes?${query ? `${query}&` : ""}cursor=${encodeURIComponent(page.next)}">Older changes →</a>`
               : "";
             const main = html`${filterForm(params, sourceIds)}
-<div class="actions"><a href="/changes.csv${query ? `?${query}` : ""}">Export CSV</a><a href="/feeds/changes.atom${query ? `?${query}` : ""}">Atom feed</a>${
+<div class="actions"><a href="/changes.csv${query ? `?${query}` : ""}">Export CSV</a><a href="/feeds/changes.atom${query ? `?${query}` : ""}">Atom feed</a><a href="/subscribe${query ? `?${query}` : ""}">Subscribe to this view</a>${
               params.get("cursor") ? html`<a href="/changes${query ? `?${query}` : ""}">← Newest</a>` : ""
             }</div>
 ${changesTable(page.changes, field)}
