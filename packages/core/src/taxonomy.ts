@@ -85,7 +85,8 @@ const ENTRY_RULES: readonly (readonly [string, readonly TechnologyId[]])[] = [
 // avoid common false friends ("mask" alone, "AI" inside words).
 const KEYWORD_RULES: readonly (readonly [RegExp, TechnologyId])[] = [
   [
-    /\bquantum\b|\bqubits?\b|cryo-?CMOS|parametric (?:signal )?amplifier|dilution refrigerat|cryocooler/i,
+    // Not "post-quantum cryptography" (5A002): that is cryptography made to resist quantum computers.
+    /(?<!post[- ])\bquantum\b|\bqubits?\b|cryo-?CMOS|parametric (?:signal )?amplifier|dilution refrigerat|cryocooler/i,
     "quantum",
   ],
   [

@@ -40,6 +40,11 @@ describe("technology tags", () => {
     ]);
     expect(technologiesForText("Full-Gate All-Around")).toEqual(["advanced-semiconductors", "gaafet"]);
     expect(technologiesForText("sai and ai")).toEqual([]);
+    expect(technologiesForText("post-quantum cryptography algorithms")).toEqual(["cryptography"]);
+    expect(technologiesForText("Post quantum cryptography; quantum key distribution")).toEqual([
+      "quantum",
+      "cryptography",
+    ]);
     expect(technologiesForText("Full face masks are also known as gas masks")).toEqual([]);
   });
 
