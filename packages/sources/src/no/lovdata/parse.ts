@@ -1,0 +1,386 @@
+import { decodeText } from "@regwatch/core/encoding";
+import { SourceShapeChangedError } from "@regwatch/core/errors";
+import type { DocumentsSnapshot, RegDocument } from "@regwatch/core/schemas";
+import { technologiesForText } from "@regwatch/core/taxonomy";
+import { normalizeText } from "@regwatch/core/text";
+import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
+import { childElements, parseXml, textOf, type XmlElement, type XmlNode } from "../../xml/parse-xml.ts";
+
+export const PARSER_VERSION = "no.lovdata.export-control/1";
+
+/** Lovdata's reference to the export-control regulation (eksportkontrollforskriften). */
+export const EXPORT_CONTROL_REF = "forskrift/2013-06-19-718";
+export const EXPORT_CONTROL_CITATION = "FOR-2013-06-19-718";
+export const LOVDATA_ORIGIN = "https://lovdata.no";
+
+/** A Lovdata reference as the header writes it ("forskrift/2013-06-19-718", "lov/1987-12-18-93/§1"). */
+export interface LovdataRef {
+  /** As written. */
+  ref: string;
+  /** Lovdata's dated code: `FOR-2013-06-19-718`, `LOV-1987-12-18-93`. */
+  citation: string;
+  /** The provision named after the document, when there is one (`§1`). */
+  provision: string | null;
+}
+
+/** A replaced annex (vedlegg) and the title the amendment gives it. */
+export interface AnnexReplacement {
+  annex: string;
+  title: string | null;
+}
+
+export interface LovdataMeta extends Record<string, unknown> {
+  /** Documents read (one per parse of a single LTI file). */
+  read: number;
+  /** Documents left out because they do not amend FOR-2013-06-19-718, by Lovdata id. */
+  excluded: string[];
+}
+
+// Lovdata ids of Norsk Lovtidend documents: LTI/forskrift/2025-08-20-1674, LTI/lov/2025-06-20-50.
+const LTI_ID = /^LTI\/(forskrift|lov)\/(\d{4}-\d{2}-\d{2})-(\d+)$/;
+const REF = /^(forskrift|lov)\/(\d{4}-\d{2}-\d{2})-(\d+)(?:\/(.+))?$/;
+const PREFIX: Record<string, string> = { forskrift: "FOR", lov: "LOV" };
+
+const NORWEGIAN_MONTHS = [
+  "januar",
+  "februar",
+  "mars",
+  "april",
+  "mai",
+  "juni",
+  "juli",
+  "august",
+  "september",
+  "oktober",
+  "november",
+  "desember",
+];
+
+function validDate(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1) return false;
+  const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return d <= days;
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** `2025-08-21` or `2025-08-21 13:45` (Lovdata's header form) → `{ date, time }`; anything else → null. */
+export function parseLovdataDate(value: string): { date: string; time: string | null } | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}))?$/.exec(value.trim());
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (!validDate(y, mo, d)) return null;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59)) return null;
+  return { date: `${m[1]}-${m[2]}-${m[3]}`, time: m[4] !== undefined ? `${m[4]}:${m[5]}` : null };
+}
+
+/** A Norwegian written date ("20. august 2025", "1. januar 2026") → `2025-08-20`; anything else → null. */
+export function parseNorwegianDate(value: string): string | null {
+  const m = /^(\d{1,2})\. ([a-zæøå]+) (\d{4})$/.exec(value.trim());
+  if (!m) return null;
+  const month = NORWEGIAN_MONTHS.indexOf(m[2]!) + 1;
+  const [d, y] = [Number(m[1]), Number(m[3])];
+  if (month === 0 || !validDate(y, month, d)) return null;
+  return `${y}-${pad(month)}-${pad(d)}`;
+}
+
+/** A header reference → its dated citation; null when it is not a law or regulation reference. */
+export function lovdataRef(ref: string): LovdataRef | null {
+  const m = REF.exec(ref.trim());
+  if (!m) return null;
+  return {
+    ref: ref.trim(),
+    citation: `${PREFIX[m[1]!]}-${m[2]}-${m[3]}`,
+    provision: m[4] ?? null,
+  };
+}
+
+function hasClass(el: XmlElement, cls: string): boolean {
+  return (el.attrs.class ?? "").split(/\s+/).includes(cls);
+}
+
+function findAll(el: XmlElement, test: (e: XmlElement) => boolean, out: XmlElement[] = []): XmlElement[] {
+  for (const c of childElements(el)) {
+    if (test(c)) out.push(c);
+    findAll(c, test, out);
+  }
+  return out;
+}
+
+function find(el: XmlElement, test: (e: XmlElement) => boolean): XmlElement | undefined {
+  for (const c of childElements(el)) {
+    if (test(c)) return c;
+    const deeper = find(c, test);
+    if (deeper) return deeper;
+  }
+  return undefined;
+}
+
+const clean = (s: string) => normalizeText(s).normalize("NFC");
+
+/** The header's `<dd class="…">` fields: text, or the list items when the value is a list. */
+function headerFields(header: XmlElement): Map<string, { text: string; items: string[] }> {
+  const fields = new Map<string, { text: string; items: string[] }>();
+  for (const dd of findAll(header, (e) => e.name === "dd")) {
+    const cls = dd.attrs.class;
+    if (!cls || fields.has(cls)) continue;
+    const items = findAll(dd, (e) => e.name === "li").map((li) => clean(textOf(li)));
+    fields.set(cls, { text: clean(textOf(dd)), items });
+  }
+  return fields;
+}
+
+const BLOCKS = new Set(["h1", "h2", "h3", "h4", "article", "li", "p", "div", "section", "br", "ul", "ol"]);
+
+/** The body as text, one line per block (headings, paragraphs, list items with their letters). */
+function bodyText(main: XmlElement): string {
+  const lines: string[] = [];
+  let line = "";
+  // A list item's letter ("a.") goes before the first line the item holds.
+  let prefix = "";
+  const flush = () => {
+    const t = clean(line);
+    if (t) {
+      lines.push(prefix ? `${prefix} ${t}` : t);
+      prefix = "";
+    }
+    line = "";
+  };
+  const walk = (node: XmlNode) => {
+    if (typeof node === "string") {
+      line += node;
+      return;
+    }
+    // The heading repeats the title, which the record already carries.
+    if (node.name === "h1") return;
+    const block = BLOCKS.has(node.name) || hasClass(node, "futuretitle");
+    if (block) flush();
+    if (node.name === "li" && node.attrs["data-li-identifier"])
+      prefix = clean(node.attrs["data-li-identifier"]);
+    for (const c of node.children) walk(c);
+    if (block) flush();
+  };
+  walk(main);
+  flush();
+  return lines.join("\n");
+}
+
+// "Vedlegg I skal erstattes med følgende:", "Vedlegg II og III skal erstattes med følgende:".
+const ANNEX_REPLACED = /\bvedlegg ([IVX]+(?:(?:, | og )[IVX]+)*) (?:skal )?erstattes\b/i;
+// A future title naming its annex: "Vedlegg I Liste I – forsvarsrelaterte varer (2025)".
+const TITLED_ANNEX = /^vedlegg ([IVX]+)\b\s*/i;
+// Provisions an instruction names: "§ 2", "§ 8", "§§ 4 til 6".
+const SECTION = /§+ ?(\d+[a-z]?)/g;
+
+/**
+ * Annexes the amendment replaces, each with the title the amendment gives it
+ * (a `futuretitle` after the instruction: the one naming it, or the only one).
+ */
+function annexReplacements(main: XmlElement): AnnexReplacement[] {
+  const out: AnnexReplacement[] = [];
+  const walk = (el: XmlElement) => {
+    const kids = childElements(el);
+    kids.forEach((kid, i) => {
+      if (kid.name === "article" && hasClass(kid, "defaultP")) {
+        const m = ANNEX_REPLACED.exec(clean(textOf(kid)));
+        if (m) {
+          const annexes = m[1]!.split(/, | og /).map((a) => a.toUpperCase());
+          const titles: { annex: string | null; title: string }[] = [];
+          for (let j = i + 1; j < kids.length && hasClass(kids[j]!, "futuretitle"); j++) {
+            const raw = clean(
+              kids[j]!.children.map((c) =>
+                typeof c === "string" ? c : c.name === "br" ? " " : textOf(c),
+              ).join(""),
+            );
+            const named = TITLED_ANNEX.exec(raw);
+            titles.push({
+              annex: named ? named[1]!.toUpperCase() : null,
+              title: raw.slice(named?.[0].length ?? 0),
+            });
+          }
+          for (const annex of annexes) {
+            const title =
+              titles.find((t) => t.annex === annex)?.title ??
+              (annexes.length === 1 && titles.length === 1 && titles[0]!.annex === null
+                ? titles[0]!.title
+                : null);
+            out.push({ annex, title: title || null });
+          }
+        }
+      }
+      walk(kid);
+    });
+  };
+  walk(main);
+  return out;
+}
+
+/** Sections named by the amending instructions (`<article class="defaultP" margin-top>` lines). */
+function amendedSections(main: XmlElement): string[] {
+  const found = new Set<string>();
+  for (const el of findAll(main, (e) => e.name === "article" && e.attrs["margin-top"] === "true")) {
+    // The instruction is the article's own text, not a list it may carry.
+    const own = el.children
+      .map((c) => (typeof c === "string" ? c : c.name === "ul" ? "" : textOf(c)))
+      .join("");
+    for (const m of own.matchAll(SECTION)) found.add(`§ ${m[1]}`);
+  }
+  return [...found];
+}
+
+/** What one LTI file says about itself, before the export-control filter. */
+export interface LtiDocument {
+  document: RegDocument;
+  /** Whether the header's `changesToDocuments` names FOR-2013-06-19-718. */
+  amendsExportControl: boolean;
+  warnings: string[];
+}
+
+/**
+ * One Lovdata LTI XML file (Norsk Lovtidend avd. I, XHTML-style XML with a
+ * `<header class="documentHeader">` of `<dt>/<dd class="…">` fields and a
+ * `<main class="documentBody">`) → a document. Strict: malformed XML, a
+ * missing or malformed id, or a header whose dated code disagrees with its id
+ * is a changed source, not something to guess around.
+ */
+export function parseLtiDocument(input: ParseInput): LtiDocument {
+  const { text } = decodeText(input.body, input.contentType ?? "application/xml; charset=utf-8");
+  const fileName = input.url ?? "LTI document";
+  const root = parseXml(text, { fileName });
+  if (root.name !== "html")
+    throw new SourceShapeChangedError(`${fileName}: root element is <${root.name}>, expected <html>`);
+  const header = find(root, (e) => e.name === "header" && hasClass(e, "documentHeader"));
+  const main = find(root, (e) => e.name === "main" && hasClass(e, "documentBody"));
+  if (!header || !main)
+    throw new SourceShapeChangedError(`${fileName}: no documentHeader or documentBody; not an LTI document`);
+  const fields = headerFields(header);
+  const field = (name: string) => fields.get(name)?.text || null;
+  const items = (name: string) => fields.get(name)?.items ?? [];
+
+  const id = field("dokid");
+  const idMatch = id ? LTI_ID.exec(id) : null;
+  if (!id || !idMatch)
+    throw new SourceShapeChangedError(
+      `${fileName}: DokumentID "${id ?? ""}" is not an LTI forskrift or lov id`,
+    );
+  const warnings: string[] = [];
+  const expectedCitation = `${PREFIX[idMatch[1]!]}-${idMatch[2]}-${idMatch[3]}`;
+  const citation = field("legacyID");
+  if (citation !== expectedCitation)
+    throw new SourceShapeChangedError(
+      `${fileName}: Datokode "${citation ?? ""}" does not match DokumentID ${id} (expected ${expectedCitation})`,
+    );
+
+  const published = field("dateOfPublication");
+  const publishedAt = published ? parseLovdataDate(published) : null;
+  if (published && !publishedAt) warnings.push(`${id}: Kunngjort "${published}" is not a date`);
+  const inForce = field("dateInForce");
+  const effective = inForce ? parseLovdataDate(inForce) : null;
+  if (inForce && !effective) warnings.push(`${id}: I kraft fra "${inForce}" is not a date`);
+  if (effective?.time) warnings.push(`${id}: I kraft fra "${inForce}" carries a time`);
+
+  // "Fastsatt av Utenriksdepartementet 20. august 2025 med hjemmel i …": the date it was made.
+  const misc = field("miscInformation");
+  const madeText = misc ? /\bFastsatt (?:av|ved) .*? (\d{1,2}\. [a-zæøå]+ \d{4})/.exec(misc)?.[1] : undefined;
+  const adoptedAt = madeText ? parseNorwegianDate(madeText) : null;
+  if (madeText && !adoptedAt) warnings.push(`${id}: Fastsatt date "${madeText}" is not a date`);
+  if (adoptedAt && adoptedAt !== idMatch[2])
+    warnings.push(`${id}: fastsatt ${adoptedAt} differs from the date in the id (${idMatch[2]})`);
+
+  const changes: LovdataRef[] = [];
+  for (const ref of items("changesToDocuments")) {
+    const parsed = lovdataRef(ref);
+    if (parsed) changes.push(parsed);
+    else warnings.push(`${id}: Endrer "${ref}" is not a law or regulation reference`);
+  }
+  const basedOn = items("basedOn").map((ref) => lovdataRef(ref) ?? { ref, citation: ref, provision: null });
+  const amendsExportControl = changes.some((c) => c.citation === EXPORT_CONTROL_CITATION);
+
+  const title = clean(field("title") ?? textOf(find(main, (e) => e.name === "h1") ?? main));
+  if (!title) throw new SourceShapeChangedError(`${fileName}: ${id} has no title`);
+  const body = bodyText(main);
+  const annexes = annexReplacements(main);
+  const url = `${LOVDATA_ORIGIN}/dokument/${id}`;
+  const urls: Record<string, string> = { lovdata: url };
+  for (const c of changes) {
+    const m = REF.exec(c.ref)!;
+    urls[`amends:${c.citation}`] =
+      `${LOVDATA_ORIGIN}/dokument/${m[1] === "lov" ? "NL" : "SF"}/${m[1]}/${m[2]}-${m[3]}`;
+  }
+
+  const document: RegDocument = {
+    id,
+    stage: "published",
+    type: idMatch[1]!,
+    title,
+    abstract: body || null,
+    citation: expectedCitation,
+    publishedAt: publishedAt?.date ?? null,
+    effectiveAt: effective?.date ?? null,
+    url,
+    urls,
+    // The instruments it changes, as list sources cite them (`citedAs`): how a list diff finds its amendment.
+    cfrReferences: [...new Set(changes.map((c) => c.citation))],
+    // The keyword rules are English; Norwegian text rarely matches (see the report on issue 10).
+    technologies: technologiesForText(`${title}\n${body}`),
+    // Norway's own instruments name no destination in their header.
+    countries: [],
+    data: {
+      language: "nb",
+      // A gloss from the known list names, never a translation of the text.
+      titleEn: amendsExportControl
+        ? `Amendment to the export control regulation (${EXPORT_CONTROL_CITATION})`
+        : null,
+      titleShort: field("titleShort"),
+      department: items("ministry"),
+      subunit: items("subunit"),
+      changesToDocuments: changes,
+      basedOn,
+      publishedAtLocal: publishedAt
+        ? `${publishedAt.date}${publishedAt.time ? `T${publishedAt.time}` : ""}`
+        : null,
+      adoptedAt,
+      journalNumber: field("journalNumber"),
+      amendedSections: amendedSections(main),
+      replacesAnnexes: annexes,
+      // An annex replaced by a PDF leaves only a link in the text: the list changed, the text says little.
+      annexAsPdf: annexes.length > 0 && /\bpdf-fil\b/i.test(body),
+    },
+  };
+  return { document, amendsExportControl, warnings };
+}
+
+/**
+ * LTI files → a `documents` snapshot of the amendments to FOR-2013-06-19-718.
+ * Everything else (sanctions regulations, other departments' rules) is read,
+ * counted and left out by what its header says it changes, never by file name.
+ */
+export function parseLovtidend(
+  inputs: readonly ParseInput[],
+): ParsedSnapshot<DocumentsSnapshot, LovdataMeta> {
+  const documents: RegDocument[] = [];
+  const warnings: string[] = [];
+  const excluded: string[] = [];
+  const seen = new Set<string>();
+  for (const input of inputs) {
+    const lti = parseLtiDocument(input);
+    if (!lti.amendsExportControl) {
+      excluded.push(lti.document.id);
+      continue;
+    }
+    warnings.push(...lti.warnings);
+    if (seen.has(lti.document.id)) {
+      warnings.push(`${lti.document.id}: read twice; the first copy is kept`);
+      continue;
+    }
+    seen.add(lti.document.id);
+    documents.push(lti.document);
+  }
+  documents.sort((a, b) => a.id.localeCompare(b.id));
+  return { kind: "documents", meta: { read: inputs.length, excluded }, warnings, documents };
+}
+
+/** One LTI file as a snapshot (zero or one document). */
+export function parseLovdata(input: ParseInput): ParsedSnapshot<DocumentsSnapshot, LovdataMeta> {
+  return parseLovtidend([input]);
+}
