@@ -83,7 +83,7 @@ const ENTRY_RULES: readonly (readonly [string, readonly TechnologyId[]])[] = [
 
 // Keyword rules for titles, abstracts and entry text in any list. Written to
 // avoid common false friends ("mask" alone, "AI" inside words).
-const KEYWORD_RULES: readonly (readonly [RegExp, TechnologyId])[] = [
+const ENGLISH_RULES: readonly (readonly [RegExp, TechnologyId])[] = [
   [
     // Not "post-quantum cryptography" (5A002): that is cryptography made to resist quantum computers.
     /(?<!post[- ])\bquantum\b|\bqubits?\b|cryo-?CMOS|parametric (?:signal )?amplifier|dilution refrigerat|cryocooler/i,
@@ -108,6 +108,202 @@ const KEYWORD_RULES: readonly (readonly [RegExp, TechnologyId])[] = [
   [/\bAI\b/, "artificial-intelligence"],
   [/cryptograph|encryption|information security|cryptanaly/i, "cryptography"],
   [/biotechnolog|peptide synthesi|genetic(?:ally)? |\btoxins?\b|pathogen/i, "biotechnology"],
+];
+
+// The rules for the other languages of the tracked lists. They only add what
+// the English rules miss: an English rule that already matches a word in
+// another language ("lithographie", "microprocessore", "biotechnologie",
+// "pathogenen", "cryptanalyse", "supercomputer", "GAAFET", "gate-all-around")
+// is not repeated. `\b` is ASCII-only, so a word with letters like å, ä, é or
+// ï is bounded with `(?<!\p{L})` / `(?!\p{L})` (see `latin` below). Stems are
+// open at the end, so inflected and compound forms match ("kvantedatamaskiner",
+// "tekoälyjärjestelmien"). Words in the brief of a bare material ("halvledere",
+// "puolijohteet", "semiconductores", "semi-conducteurs") tag nothing alone, as
+// "semiconductor" alone does not in English. Plain codes and loanwords
+// (GAAFET, HBM, EUV, "gate-all-around") are left to the English rules in every
+// language. Exclusions, each a false friend:
+// - bare words for "etching" (nb "etsing", fi "etsaus", nl "etsen", es "grabado", it "incisione", fr
+//   "gravure"): also art engraving, glass etching, "recorded" (es), "incision" (it); only dry/plasma
+//   etching or etching equipment counts;
+// - nl "kwantumkorting" (a volume discount), es "cuantía" and it "quanto"/"quanti" (amounts), not quantum;
+// - nb "toksin" and fi "toksiin" only at a word's start: Finnish "muutoksineen", "muutoksiin" (changes)
+//   hold them;
+// - "post-quantum" in every language (nb/fi "post-kvante", nl "post-quantum", es "poscuántica", it
+//   "post-quantistica", fr "post-quantique") is cryptography, not quantum, as in English;
+// - es "cifrado/a en" ("cuantía cifrada en 1.000 euros": an amount put at), not encryption;
+// - fi "tietoturvallisuusvelvoitteet": the act on international information security obligations
+//   (588/2004) is about classified documents, not cryptography;
+// - fi "salattu"/"salata" (also "kept secret"); only the noun "salaus" is encryption;
+// - fr "chiffrage" (costing), only "chiffrement" is encryption;
+// - nb "KI" (kunstig intelligens) is not taken: two capitals are too ambiguous across the six languages;
+// - fr "quantum" (an amount, "le quantum de la peine") is still read as quantum by the English rule,
+//   kept unchanged so English tags stay as they were.
+
+// Letters of the six languages (Latin-1 and Latin Extended-A: å, ä, é, ï, ñ, œ...). The rules
+// below are written with `\p{L}` and the `u` flag, and run with this class and without `u`: the
+// combined scan keeps the English flags ("gi"), and under "iu" V8 scans about ten times slower.
+const LETTER = "[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ]";
+function latin(rules: readonly (readonly [RegExp, TechnologyId])[]): (readonly [RegExp, TechnologyId])[] {
+  return rules.map(([p, id]) => [
+    new RegExp(p.source.replaceAll("\\p{L}", LETTER), p.flags.replace("u", "")),
+    id,
+  ]);
+}
+
+const NORWEGIAN_RULES = latin([
+  [/(?<!\p{L}|post[- ])kvante|fortynningskjøle/iu, "quantum"],
+  [
+    /halvleder(?:produksjon|fabrikasjon|utstyr)|(?:produksjon|fremstilling|framstilling) av halvledere|litografi|(?:tørr|plasma)etsing|etseutstyr|epitaksi|ioneimplant|atomlagsdeponering|sveipeelektronmikroskop|ekstrem ultrafiolett/iu,
+    "semiconductor-manufacturing-equipment",
+  ],
+  [/integrerte? krets|mikroprosessor/iu, "advanced-semiconductors"],
+  [
+    /additiv (?:tilvirkning|produksjon|fremstilling|framstilling)|3D-print|3D-skriv|pulverbedfusjon/iu,
+    "additive-manufacturing",
+  ],
+  [
+    /superdatamaskin|høyytelses ?databehandling|datasent(?:er|re)|avansert databehandling/iu,
+    "advanced-computing",
+  ],
+  [/kunstig intelligens|maskinlæring|nevral(?:e|t)? nettverk|modellvekter/iu, "artificial-intelligence"],
+  [/kryptografi|krypter(?:ing|e|t)|kryptoanaly|informasjonssikkerhet/iu, "cryptography"],
+  [/bioteknologi|patogen|(?<!\p{L})toksin|genetisk/iu, "biotechnology"],
+]);
+
+const FINNISH_RULES = latin([
+  [/(?<!\p{L}|post[- ])kvantti|laimennusjäähdyt/iu, "quantum"],
+  [
+    /puolijohteiden (?:valmist|tuotan)|puolijohdevalmist|litografi|(?:kuiva|plasma)etsau|epitaksi|ioni-?(?:istutu|implantoin)|atomikerroskasvatu|pyyhkäisyelektronimikroskoop/iu,
+    "semiconductor-manufacturing-equipment",
+  ],
+  [/integro(?:itu|idu)\p{L}* piir|mikroprosessor/iu, "advanced-semiconductors"],
+  [
+    /additiivi\p{L}* valmist|ainetta lisääv\p{L}* valmist|3D-tulost|jauhepetisulatu/iu,
+    "additive-manufacturing",
+  ],
+  [/supertietokone|suurteholaske|datakesk|konesali/iu, "advanced-computing"],
+  [/tekoäly|koneoppi|neuroverk/iu, "artificial-intelligence"],
+  [/kryptografi|salau(?:s|ks)|kryptoanalyy|tietoturv(?!allisuusvelvoit)/iu, "cryptography"],
+  [/bioteknologi|patogee|taudinaiheuttaj|(?<!\p{L})toksiin|geneetti/iu, "biotechnology"],
+]);
+
+const DUTCH_RULES = latin([
+  // Dutch writes quantum compounds as one word ("quantumcomputers"), which `\bquantum\b` misses.
+  [/(?<!\p{L}|post[- ])(?:kwantum(?!korting)|quantum(?=\p{L})|verdunningskoel)/iu, "quantum"],
+  [
+    /halfgeleider(?:productie|fabricage)|(?:productie|fabricage)apparatuur voor (?:de )?halfgeleiders|(?:productie|vervaardiging|fabricage) van halfgeleiders|lithografi|droog ?ets|etsapparatuur|epitaxi|ionenimplant|atomaire[- ]laagdepositie|rasterelektronenmicroscop|extreem ultraviolet/iu,
+    "semiconductor-manufacturing-equipment",
+  ],
+  [/ge[iï]ntegreerde schakeling/iu, "advanced-semiconductors"],
+  [
+    /additie(?:ve|f) (?:vervaardig|productie|fabricage|gefabriceerd)|3D-print|poederbedfusie/iu,
+    "additive-manufacturing",
+  ],
+  [/datacent(?:er|rum|ra)|rekencentr(?:um|a)/iu, "advanced-computing"],
+  [
+    /kunstmatige intelligentie|machinaal leren|neura(?:le|al) netwerk|modelgewichten/iu,
+    "artificial-intelligence",
+  ],
+  [/cryptografi|(?:ver|ont)sleutel|informatiebeveiliging|crypto-?analyse/iu, "cryptography"],
+  [/toxinen|ziekteverwekker|genetisch/iu, "biotechnology"],
+]);
+
+const SPANISH_RULES = latin([
+  [
+    /(?<!\p{L}|pos[- ]?|post[- ]?)cu[aá]ntic[oa]|refrigeradore?s? de diluci[oó]n|amplificadore?s? (?:de señales )?param[eé]tric/iu,
+    "quantum",
+  ],
+  [
+    /(?:fabricaci[oó]n|producci[oó]n) de semiconductores|litograf|grabado (?:en seco|(?:por|con|de) plasma|i[oó]nico reactivo)|epitaxia|implantaci[oó]n (?:i[oó]nica|de iones)|deposici[oó]n de capas at[oó]micas|microscopios? electr[oó]nicos? de barrido|ultravioleta extremo/iu,
+    "semiconductor-manufacturing-equipment",
+  ],
+  [/circuitos? integrados?|microprocesador/iu, "advanced-semiconductors"],
+  [
+    /(?:fabricaci[oó]n|manufactura) aditiva|impresi[oó]n (?:en )?3D|impresoras? 3D|fusi[oó]n (?:de|en) lecho de polvo/iu,
+    "additive-manufacturing",
+  ],
+  [
+    /supercomputador|superordenador|computaci[oó]n (?:de|en) (?:alto rendimiento|altas prestaciones)|centros? de (?:procesamiento de )?datos/iu,
+    "advanced-computing",
+  ],
+  [
+    /inteligencia artificial|aprendizaje autom[aá]tico|redes neuronales|red neuronal|pesos del modelo/iu,
+    "artificial-intelligence",
+  ],
+  [
+    /criptograf|criptoan[aá]lisis|cifrad[oa]s?(?!\p{L}| en )|encript|seguridad de la informaci[oó]n/iu,
+    "cryptography",
+  ],
+  [/biotecnolog|pat[oó]gen|toxinas?(?!\p{L})|gen[eé]tic(?:[oa]s?|amente)(?!\p{L})/iu, "biotechnology"],
+]);
+
+const ITALIAN_RULES = latin([
+  [
+    /(?<!\p{L}|post[- ]?)quantistic(?:[oai]|he)|refrigerator[ei] a diluizione|amplificator[ei] parametric/iu,
+    "quantum",
+  ],
+  [
+    /(?:fabbricazione|produzione) (?:di|dei) semiconduttori|litograf|incisione (?:a secco|al plasma|(?:con|mediante) plasma)|epitass|impiant(?:azione|o) ionic|deposizione di strati atomici|microscopi[oi] elettronic[oi] a scansione|ultravioletto estremo/iu,
+    "semiconductor-manufacturing-equipment",
+  ],
+  [/circuit[oi] integrat[oi]/iu, "advanced-semiconductors"],
+  [
+    /(?:fabbricazione|manifattura|produzione) additiva|stampa (?:in )?3D|stampant[ei] 3D|fusione a letto di polvere/iu,
+    "additive-manufacturing",
+  ],
+  [
+    /supercalcolator|calcolo ad alte prestazioni|centr[oi] (?:di )?(?:elaborazione )?dati/iu,
+    "advanced-computing",
+  ],
+  [
+    /intelligenza artificiale|apprendimento automatico|ret[ei] neural[ei]|pesi del modello/iu,
+    "artificial-intelligence",
+  ],
+  [/crittograf|crittoanalis|cifratur|sicurezza dell(?:e |['’])informazion/iu, "cryptography"],
+  [/biotecnolog|patogen|tossin[ae]|genetic(?:[oa]|i|he|amente)(?!\p{L})/iu, "biotechnology"],
+]);
+
+const FRENCH_RULES = latin([
+  [
+    /(?<!\p{L}|post[- ]?)quantiques?(?!\p{L})|r[eé]frig[eé]rateurs? [aà] dilution|amplificateurs? (?:de signaux )?param[eé]triques/iu,
+    "quantum",
+  ],
+  [
+    /(?:fabrication|production) (?:de|des) semi-?conducteurs|gravure (?:s[eè]che|(?:au|par) plasma|[aà] l['’]aide de plasma|ionique r[eé]active|de couches? atomiques?)|[eé]pitaxi|implantation (?:ionique|d['’]ions)|d[eé]p[oô]t (?:de|par) couches? atomiques?|microscop(?:e|ie) [eé]lectronique [aà] balayage|ultraviolet extr[eê]me/iu,
+    "semiconductor-manufacturing-equipment",
+  ],
+  // France writes "grille enrobante", Canada "grille environnante" (DORS/89-202).
+  [
+    /circuits? int[eé]gr[eé]s?|microprocesseur|grille (?:enrobante|environnante)/iu,
+    "advanced-semiconductors",
+  ],
+  [/grille (?:enrobante|environnante)/iu, "gaafet"],
+  [
+    /fabrication additive|impression (?:en )?3D|imprimantes? 3D|fusion sur lit de poudre/iu,
+    "additive-manufacturing",
+  ],
+  [
+    /supercalculateur|superordinateur|calcul (?:[aà] |de )?haute performance|calcul intensif|centres? de donn[eé]es/iu,
+    "advanced-computing",
+  ],
+  [
+    /intelligence artificielle|apprentissage automatique|r[eé]seaux? de neurones|r[eé]seaux? neurona(?:l|ux)|poids du mod[eè]le/iu,
+    "artificial-intelligence",
+  ],
+  [/chiffrement|s[eé]curit[eé] (?:de l['’]information|des syst[eè]mes d['’]information)/iu, "cryptography"],
+  [/pathog[eè]n|toxines?(?!\p{L})|g[eé]n[eé]tique/iu, "biotechnology"],
+]);
+
+// English first: at one position the combined alternation prefers the first
+// rule that matches, so the English rules keep the matches they always had.
+const KEYWORD_RULES: readonly (readonly [RegExp, TechnologyId])[] = [
+  ...ENGLISH_RULES,
+  ...NORWEGIAN_RULES,
+  ...FINNISH_RULES,
+  ...DUTCH_RULES,
+  ...SPANISH_RULES,
+  ...ITALIAN_RULES,
+  ...FRENCH_RULES,
 ];
 
 /** Technologies of a control-list entry from its key (e.g. "3B001.c.1.a"). */

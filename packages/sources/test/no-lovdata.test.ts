@@ -96,10 +96,10 @@ describe("no.lovdata.export-control parser", () => {
     ]);
   });
 
-  it("finds no technology in Norwegian text: the taxonomy's keywords are English", () => {
+  it("tags technologies named in Norwegian", () => {
     const doc = parseLtiDocument({ body: fixture(AMENDMENT) }).document;
     expect(doc.abstract).toMatch(/kvantedatamaskiner.*halvledere/);
-    expect(doc.technologies).toEqual([]);
+    expect(doc.technologies).toEqual(["quantum", "semiconductor-manufacturing-equipment"]);
   });
 
   it("leaves out an amendment of another regulation even when its text cites FOR-2013-06-19-718", () => {
