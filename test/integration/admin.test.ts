@@ -400,6 +400,8 @@ describe.each(testDatabases())("admin pages on $name", (testDb) => {
 });
 
 const redisUrl = process.env.REDIS_URL;
+if (!redisUrl && process.env.REGWATCH_REQUIRE_SERVICES === "1")
+  throw new Error("REGWATCH_REQUIRE_SERVICES=1 but REDIS_URL is not set");
 
 describe.skipIf(!redisUrl)("the queues page over BullMQ", () => {
   it("shows every node's jobs from Redis: counts, the completed job and the failed one's reason", async () => {

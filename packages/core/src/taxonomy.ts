@@ -350,3 +350,41 @@ export function wassenaarCategoryOf(key: string): WassenaarCategory | null {
   const m = /^([0-9])[A-E][0-9]{3}/.exec(key);
   return m ? (m[1] as WassenaarCategory) : null;
 }
+
+/** What tagging reads of a list entry. */
+export interface TaggableEntry {
+  key: string;
+  parentKey?: string | null;
+  heading?: string | null;
+  text: string;
+}
+
+/** An entry's own technologies: by its number, and by the words of its heading and text. */
+export function entryTechnologies(entry: TaggableEntry): TechnologyId[] {
+  return mergeTechnologies(
+    technologiesForKey(entry.key),
+    technologiesForText(`${entry.heading ?? ""} ${entry.text}`),
+  );
+}
+
+/**
+ * The technologies of each entry of one list version: its own and everything
+ * its parents carry (a paragraph of 4A906 is quantum whatever its words).
+ * Change records and the alignment matrix are both tagged by it, so they
+ * agree. Memoized per key; a parent chain that loops ends where it repeats.
+ */
+export function listTagger(byKey: ReadonlyMap<string, TaggableEntry>): (key: string) => TechnologyId[] {
+  const memo = new Map<string, TechnologyId[]>();
+  const tagsOf = (key: string, seen: Set<string>): TechnologyId[] => {
+    const known = memo.get(key);
+    if (known) return known;
+    const entry = byKey.get(key);
+    if (!entry) return [];
+    seen.add(key);
+    const parent = entry.parentKey && !seen.has(entry.parentKey) ? tagsOf(entry.parentKey, seen) : [];
+    const tags = mergeTechnologies(entryTechnologies(entry), parent);
+    memo.set(key, tags);
+    return tags;
+  };
+  return (key) => tagsOf(key, new Set());
+}

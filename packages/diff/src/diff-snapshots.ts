@@ -8,13 +8,7 @@ import type {
   RegDocument,
   Snapshot,
 } from "@regwatch/core/schemas";
-import {
-  mergeTechnologies,
-  type TechnologyId,
-  technologiesForKey,
-  technologiesForText,
-  wassenaarCategoryOf,
-} from "@regwatch/core/taxonomy";
+import { listTagger, mergeTechnologies, wassenaarCategoryOf } from "@regwatch/core/taxonomy";
 import { sha256Hex } from "@regwatch/core/text";
 import { documentHash, entryHash } from "./entry-hash.ts";
 import { wordDiff } from "./word-diff.ts";
@@ -86,24 +80,6 @@ function buildRecord(ctx: RecordContext, fields: RecordFields): ChangeRecord {
  * records, and remembered per key: tags only matter on records, and tagging
  * every entry of every parse cost a fifth of parsing the CCL.
  */
-function tagger(byKey: ReadonlyMap<string, Entry>): (entry: Entry) => TechnologyId[] {
-  const memo = new Map<string, TechnologyId[]>();
-  const tagsOf = (entry: Entry, seen: Set<string>): TechnologyId[] => {
-    const known = memo.get(entry.key);
-    if (known) return known;
-    seen.add(entry.key);
-    const parent = entry.parentKey && !seen.has(entry.parentKey) ? byKey.get(entry.parentKey) : undefined;
-    const tags = mergeTechnologies(
-      technologiesForKey(entry.key),
-      technologiesForText(`${entry.heading ?? ""} ${entry.text}`),
-      parent ? tagsOf(parent, seen) : [],
-    );
-    memo.set(entry.key, tags);
-    return tags;
-  };
-  return (entry) => tagsOf(entry, new Set());
-}
-
 function countriesOf(...entries: (Entry | undefined)[]): string[] {
   return [...new Set(entries.flatMap((e) => (e?.data?.countries as string[]) ?? []))].sort();
 }
@@ -160,8 +136,8 @@ export function diffLists(
   if (!previous) return [];
   const before = new Map<string, StoredEntry>(previous.map((e) => [e.key, e]));
   const after = new Map<string, Entry>(next.map((e) => [e.key, e]));
-  const tagsBefore = tagger(before);
-  const tagsAfter = tagger(after);
+  const tagsBefore = listTagger(before);
+  const tagsAfter = listTagger(after);
   const added = next.filter((e) => !before.has(e.key));
   const removed = previous.filter((e) => !after.has(e.key));
   // An entry added (or removed) with its parent is part of the parent's record:
@@ -187,9 +163,9 @@ export function diffLists(
       before: old ? subtreeText(old, descendants) : null,
       after: now ? subtreeText(now, descendants) : null,
       technologies: mergeTechnologies(
-        old ? tagsBefore(old) : [],
-        now ? tagsAfter(now) : [],
-        ...descendants.map(now ? tagsAfter : tagsBefore),
+        old ? tagsBefore(old.key) : [],
+        now ? tagsAfter(now.key) : [],
+        ...descendants.map((d) => (now ? tagsAfter : tagsBefore)(d.key)),
       ),
       countries: countriesOf(old, now, ...descendants),
       publishedAt: ctx.publishedAt,

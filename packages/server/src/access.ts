@@ -4,6 +4,7 @@
 // and 403 in JSON.
 
 import type { Role, UserRow } from "@regwatch/db/queries/users";
+import { seeOther } from "./forms.ts";
 import { json, type RouteContext } from "./router.ts";
 import { statusPage } from "./views/layout.ts";
 
@@ -29,10 +30,7 @@ export function pageGate(c: RouteContext, need: Need): Response | null {
   if (verdict === "sign-in") {
     const url = new URL(c.req.url);
     const next = `${url.pathname}${url.search}`;
-    return new Response(null, {
-      status: 303,
-      headers: { location: `/login?next=${encodeURIComponent(next)}`, "cache-control": "no-store" },
-    });
+    return seeOther(`/login?next=${encodeURIComponent(next)}`);
   }
   return statusPage(c, 403, "Not allowed", `This page needs the ${need} role; ask an admin.`);
 }

@@ -7,12 +7,12 @@
 
 import { JURISDICTION_CODES, JURISDICTIONS, type Jurisdiction } from "@regwatch/core/jurisdictions";
 import {
-  mergeTechnologies,
+  entryTechnologies,
+  listTagger,
   TECHNOLOGIES,
   TECHNOLOGY_IDS,
   type TechnologyId,
   technologiesForKey,
-  technologiesForText,
 } from "@regwatch/core/taxonomy";
 import { and, desc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Db } from "../open-database.ts";
@@ -152,11 +152,6 @@ function summaryOf(heading: string | null, text: string): string {
   return s.length > 140 ? `${s.slice(0, 139).trimEnd()}…` : s;
 }
 
-/** The technologies of an entry by its own number and words: what an older version of it is judged by. */
-function ownTechnologies(key: string, heading: string | null, text: string): TechnologyId[] {
-  return mergeTechnologies(technologiesForKey(key), technologiesForText(`${heading ?? ""} ${text}`));
-}
-
 /**
  * One pass over a source's current entries. Tags are the pipeline's: an
  * entry's own number and words plus everything its parents carry (as
@@ -177,23 +172,12 @@ async function scanSource(db: Db, sourceId: string, snapshotId: number): Promise
     .from(entriesTable)
     .where(and(eq(entriesTable.sourceId, sourceId), isNull(entriesTable.validTo)));
   const byKey = new Map(rows.map((r) => [r.key, r]));
-  const memo = new Map<string, TechnologyId[]>();
-  const tagsOf = (key: string, seen: Set<string>): TechnologyId[] => {
-    const known = memo.get(key);
-    if (known) return known;
-    const row = byKey.get(key);
-    if (!row) return [];
-    seen.add(key);
-    const parent = row.parentKey && !seen.has(row.parentKey) ? tagsOf(row.parentKey, seen) : [];
-    const tags = mergeTechnologies(ownTechnologies(row.key, row.heading, row.text), parent);
-    memo.set(key, tags);
-    return tags;
-  };
+  const tagsOf = listTagger(byKey);
   const tagged: TaggedEntry[] = [];
   for (const row of rows) {
-    const tags = tagsOf(row.key, new Set());
+    const tags = tagsOf(row.key);
     if (!tags.length) continue;
-    const inherited = row.parentKey ? new Set(tagsOf(row.parentKey, new Set([row.key]))) : new Set();
+    const inherited = row.parentKey ? new Set(tagsOf(row.parentKey)) : new Set();
     const technologies = tags.filter((t) => !inherited.has(t));
     if (!technologies.length) continue;
     const ancestors: string[] = [];
@@ -384,7 +368,7 @@ async function datedEntries(
         if (!previous) break;
         let own = ownMemo.get(previous);
         if (!own) {
-          own = ownTechnologies(previous.key, previous.heading, previous.text);
+          own = entryTechnologies(previous);
           ownMemo.set(previous, own);
         }
         if (!own.includes(technology)) break;

@@ -25,12 +25,12 @@ import {
   userByEmail,
 } from "@regwatch/db/queries/users";
 import { pageGate } from "../access.ts";
-import { csrfValid } from "../auth.ts";
-import { BodyError, parseBody, readBody } from "../body.ts";
 import type { DashboardDeps } from "../dashboard.ts";
+import { postedForm, seeOther } from "../forms.ts";
 import { type Fragment, type Html, html } from "../html.ts";
 import type { Route, RouteContext } from "../router.ts";
-import { formToken, renderPage, statusPage } from "../views/layout.ts";
+import { when } from "../views/change-parts.ts";
+import { csrfField, renderPage, statusPage } from "../views/layout.ts";
 
 // --- the queues, as a runner reports them ------------------------------------
 
@@ -61,22 +61,6 @@ const PAYLOAD_SHOWN = 200;
 const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
 const field = (value: unknown): string => (typeof value === "string" ? value.trim() : "");
 
-function redirect(location: string): Response {
-  return new Response(null, { status: 303, headers: { location, "cache-control": "no-store" } });
-}
-
-/** A moment in UTC, minutes shown, the exact instant in the markup. */
-function when(date: Date | null | undefined): Html | string {
-  if (!date) return "";
-  const iso = date.toISOString();
-  return html`<time datetime="${iso}">${iso.slice(0, 16).replace("T", " ")}</time>`;
-}
-
-/** One CSRF value per answer, in every form of the page. */
-function hiddenCsrf(c: RouteContext): Html {
-  return html`<input type="hidden" name="csrf" value="${formToken(c)}">`;
-}
-
 function adminNav(current: string): Html {
   const links: [string, string][] = [
     ["/admin", "Users"],
@@ -94,25 +78,6 @@ function notices(options: { notice?: Fragment; error?: Fragment }): Html {
   return html`${options.error ? html`<p class="notice" role="alert"><strong>Not done:</strong> ${options.error}</p>` : ""}${
     options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ""
   }`;
-}
-
-/** The posted form, once its size, type and CSRF value are checked; else the answer. */
-async function postedForm(c: RouteContext): Promise<Record<string, unknown> | Response> {
-  let body: Record<string, unknown>;
-  try {
-    body = parseBody(c.req.header("content-type"), await readBody(c.req.raw, BODY_LIMIT));
-  } catch (err) {
-    if (err instanceof BodyError) return statusPage(c, err.status, "Not understood", err.message);
-    throw err;
-  }
-  if (!csrfValid(c, body.csrf))
-    return statusPage(
-      c,
-      403,
-      "Form expired",
-      "This form was not sent from this site's page, or the page is too old. Open it again and retry; nothing was changed.",
-    );
-  return body;
 }
 
 // --- users ---------------------------------------------------------------------
@@ -142,7 +107,7 @@ async function usersPage(
 ): Promise<Response> {
   const me = c.get("user")!;
   const users = await listUsers(deps.database.db);
-  const csrf = hiddenCsrf(c);
+  const csrf = csrfField(c);
   const main = html`${adminNav("/admin")}${notices(options)}
 <h2>Add a user</h2>
 <form method="post" action="/admin/users" class="filters">${csrf}<input type="hidden" name="action" value="add"><label>Email <input type="email" name="email" required maxlength="${MAX_EMAIL}" autocomplete="off"></label><label>Role ${roleSelect("viewer")}</label><button type="submit">Add user</button></form>
@@ -166,7 +131,7 @@ const USER_NOTICES: Record<string, (email: string) => string> = {
 };
 
 async function changeUser(c: RouteContext, deps: DashboardDeps): Promise<Response> {
-  const body = await postedForm(c);
+  const body = await postedForm(c, BODY_LIMIT);
   if (body instanceof Response) return body;
   const db = deps.database.db;
   const me = c.get("user")!;
@@ -180,7 +145,7 @@ async function changeUser(c: RouteContext, deps: DashboardDeps): Promise<Respons
   if (action !== "disable" && !isRole(role)) return refuse(400, `role: one of ${ROLES.join(", ")}.`);
   const existing = await userByEmail(db, email);
   const now = deps.now?.() ?? new Date();
-  const done = (what: string) => redirect(`/admin?done=${what}&email=${encodeURIComponent(email)}`);
+  const done = (what: string) => seeOther(`/admin?done=${what}&email=${encodeURIComponent(email)}`);
 
   if (action === "add") {
     if (existing)
@@ -215,7 +180,7 @@ async function tokensPage(
   const me = c.get("user")!;
   const tokens = await listApiTokens(db);
   const users = await listUsers(db);
-  const csrf = hiddenCsrf(c);
+  const csrf = csrfField(c);
   const enabled = users.filter((u) => !u.disabledAt);
   const rows = tokens.map(
     (t) =>
@@ -247,7 +212,7 @@ ${
 }
 
 async function changeTokens(c: RouteContext, deps: DashboardDeps): Promise<Response> {
-  const body = await postedForm(c);
+  const body = await postedForm(c, BODY_LIMIT);
   if (body instanceof Response) return body;
   const db = deps.database.db;
   const now = deps.now?.() ?? new Date();
@@ -257,7 +222,7 @@ async function changeTokens(c: RouteContext, deps: DashboardDeps): Promise<Respo
     const id = field(body.id);
     if (!id || !(await revokeApiToken(db, id, now)))
       return refuse(404, `no live token with id ${id || "(none given)"}.`);
-    return redirect(`/admin/tokens?done=revoked&id=${encodeURIComponent(id)}`);
+    return seeOther(`/admin/tokens?done=revoked&id=${encodeURIComponent(id)}`);
   }
   if (action !== "create") return refuse(400, "action: one of create, revoke.");
   const email = field(body.email).toLowerCase();

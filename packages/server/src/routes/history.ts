@@ -22,7 +22,7 @@ import { apiGate, pageGate } from "../access.ts";
 import type { DashboardDeps } from "../dashboard.ts";
 import { type Html, html } from "../html.ts";
 import { json, type Route, type RouteContext } from "../router.ts";
-import { redline } from "../views/change-parts.ts";
+import { redline, when } from "../views/change-parts.ts";
 import { renderPage, statusPage } from "../views/layout.ts";
 import {
   artifactLink,
@@ -38,7 +38,6 @@ import {
   shortHash,
   sourcePage,
   sourcePath,
-  when,
 } from "./source-pages.ts";
 
 // One page of a comparison. A new consolidation of the CCL touches tens of

@@ -10,18 +10,11 @@ import {
   userByEmail,
   useSignInLink,
 } from "@regwatch/db/queries/users";
-import {
-  csrfToken,
-  csrfValid,
-  currentUser,
-  endSessionCookie,
-  SESSION_MS,
-  startSessionCookie,
-} from "../auth.ts";
-import { BodyError, parseBody, readBody } from "../body.ts";
+import { csrfToken, currentUser, endSessionCookie, SESSION_MS, startSessionCookie } from "../auth.ts";
+import { postedForm, seeOther } from "../forms.ts";
 import { page, tokenProblem } from "../page.ts";
 import { rateLimiter } from "../rate-limit.ts";
-import type { Route, RouteContext } from "../router.ts";
+import type { Route } from "../router.ts";
 
 const BODY_LIMIT = 4 * 1024;
 // A sign-in link is for now: fifteen minutes, once.
@@ -42,10 +35,6 @@ export function safeNext(value: unknown): string | null {
 const nextField = (next: string | null) =>
   next ? `<input type="hidden" name="next" value="${escapeHtml(next)}">` : "";
 
-function redirect(location: string): Response {
-  return new Response(null, { status: 303, headers: { location, "cache-control": "no-store" } });
-}
-
 function form(action: string, csrf: string, fields: string, button: string): string {
   return `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}">${fields}<p><button type="submit">${escapeHtml(button)}</button></p></form>`;
 }
@@ -65,24 +54,6 @@ function signInMessage(link: string) {
 </body></html>`;
   return { subject: "Sign in to regwatch", text, html };
 }
-
-async function formBody(c: RouteContext): Promise<Record<string, unknown> | Response> {
-  try {
-    return parseBody(c.req.header("content-type"), await readBody(c.req.raw, BODY_LIMIT));
-  } catch (err) {
-    if (err instanceof BodyError)
-      return page(err.status, { title: "Not understood", paragraphs: [err.message] });
-    throw err;
-  }
-}
-
-const refused = () =>
-  page(403, {
-    title: "Form expired",
-    paragraphs: [
-      "This form was not sent from this site's page, or the page is too old. Open it again and retry.",
-    ],
-  });
 
 /**
  * Sign-in by emailed link: `GET /login` asks for the address, `POST /login`
@@ -136,9 +107,8 @@ export function loginRoutes(deps: AlertDeps): Route[] {
           });
         },
         async POST(c) {
-          const body = await formBody(c);
+          const body = await postedForm(c, BODY_LIMIT);
           if (body instanceof Response) return body;
-          if (!csrfValid(c, body.csrf)) return refused();
           const email = typeof body.email === "string" ? body.email.trim().toLowerCase() : "";
           if (!email || email.length > 254 || !/^[^@\s]+@[^@\s]+$/.test(email))
             return page(400, { title: "Sign in", paragraphs: ["email: give the address of your account."] });
@@ -182,9 +152,8 @@ export function loginRoutes(deps: AlertDeps): Route[] {
       path: "/login/confirm",
       methods: {
         async POST(c) {
-          const body = await formBody(c);
+          const body = await postedForm(c, BODY_LIMIT);
           if (body instanceof Response) return body;
-          if (!csrfValid(c, body.csrf)) return refused();
           let linkId: string;
           try {
             linkId = verifyToken(deps.secret, String(body.token ?? ""), "sign-in", deps.now()).subject;
@@ -206,7 +175,7 @@ export function loginRoutes(deps: AlertDeps): Route[] {
             now,
           );
           startSessionCookie(c, deps, sessionId);
-          return redirect(safeNext(body.next) ?? "/");
+          return seeOther(safeNext(body.next) ?? "/");
         },
       },
     },
@@ -214,13 +183,12 @@ export function loginRoutes(deps: AlertDeps): Route[] {
       path: "/logout",
       methods: {
         async POST(c) {
-          const body = await formBody(c);
+          const body = await postedForm(c, BODY_LIMIT);
           if (body instanceof Response) return body;
-          if (!csrfValid(c, body.csrf)) return refused();
           const sessionId = c.get("sessionId");
           if (sessionId) await endSession(deps.db, sessionId, deps.now());
           endSessionCookie(c);
-          return redirect("/login");
+          return seeOther("/login");
         },
       },
     },
@@ -229,8 +197,8 @@ export function loginRoutes(deps: AlertDeps): Route[] {
       methods: {
         async GET(c) {
           // The changes list is the dashboard's front page.
-          if (currentUser(c) || c.get("site").publicRead) return redirect("/changes");
-          return redirect("/login");
+          if (currentUser(c) || c.get("site").publicRead) return seeOther("/changes");
+          return seeOther("/login");
         },
       },
     },

@@ -23,10 +23,9 @@ import {
 import type { UserRow } from "@regwatch/db/queries/users";
 import { CHROMIUM_ARGS } from "@regwatch/fetch/browser";
 import { hasRole, pageGate } from "../access.ts";
-import { csrfValid } from "../auth.ts";
-import { BodyError, parseBody, readBody } from "../body.ts";
 import type { DashboardDeps } from "../dashboard.ts";
 import { csvRow } from "../formats/csv.ts";
+import { postedForm, seeOther } from "../forms.ts";
 import type { Route, RouteContext } from "../router.ts";
 import { formToken, renderPage, statusPage } from "../views/layout.ts";
 import {
@@ -122,25 +121,12 @@ function periodBounds(period: PeriodDays): ReviewPeriod {
   };
 }
 
-function redirect(location: string): Response {
-  return new Response(null, { status: 303, headers: { location, "cache-control": "no-store" } });
-}
-
 // Where a mark form may send the reviewer back: this site's review pages, with a
 // plain query; never another origin (`//x`, `/\x`, `https:`) nor a header injection.
 const BACK = /^\/review(?:\/audit)?(?:\?[A-Za-z0-9=&%._~+-]*)?$/;
 
 export function safeBack(value: unknown): string {
   return typeof value === "string" && value.length <= 500 && BACK.test(value) ? value : "/review";
-}
-
-async function formBody(c: RouteContext): Promise<Record<string, unknown> | Response> {
-  try {
-    return parseBody(c.req.header("content-type"), await readBody(c.req.raw, BODY_LIMIT));
-  } catch (err) {
-    if (err instanceof BodyError) return statusPage(c, err.status, "Not understood", err.message);
-    throw err;
-  }
 }
 
 // Control characters other than tab and line feed: Postgres refuses NUL in text, and the rest only hide things.
@@ -249,18 +235,11 @@ async function reviewPage(c: RouteContext, deps: DashboardDeps): Promise<Respons
 async function postMark(c: RouteContext, deps: DashboardDeps): Promise<Response> {
   const user = c.get("user");
   // A form that cannot be replayed after signing in: the reviewer signs in, then opens the review again.
-  if (!user) return redirect(`/login?next=${encodeURIComponent("/review")}`);
+  if (!user) return seeOther(`/login?next=${encodeURIComponent("/review")}`);
   if (!hasRole(user, "reviewer"))
     return statusPage(c, 403, "Not allowed", "Marking changes needs the reviewer role; ask an admin.");
-  const body = await formBody(c);
+  const body = await postedForm(c, BODY_LIMIT);
   if (body instanceof Response) return body;
-  if (!csrfValid(c, body.csrf))
-    return statusPage(
-      c,
-      403,
-      "Form expired",
-      "This form was not sent from this site's page, or the page is too old. Open the review again and retry.",
-    );
   let form: MarkForm;
   try {
     form = parseMarkForm(body);
@@ -273,7 +252,7 @@ async function postMark(c: RouteContext, deps: DashboardDeps): Promise<Response>
     return statusPage(c, 404, "Change not found", `change: there is no change ${form.changeId}.`);
   // Back to the row just marked; ids are hex, anything else is not put in a URL.
   const anchor = /^[A-Za-z0-9_-]+$/.test(form.changeId) ? `#change-${form.changeId}` : "";
-  return redirect(`${safeBack(body.back)}${anchor}`);
+  return seeOther(`${safeBack(body.back)}${anchor}`);
 }
 
 async function auditPage(c: RouteContext, deps: DashboardDeps): Promise<Response> {

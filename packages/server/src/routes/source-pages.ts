@@ -13,6 +13,7 @@ import { apiGate, pageGate } from "../access.ts";
 import type { DashboardDeps } from "../dashboard.ts";
 import { type Fragment, type Html, html } from "../html.ts";
 import { json, type Route, type RouteContext, type RouteHandler } from "../router.ts";
+import { when } from "../views/change-parts.ts";
 import { renderPage, statusPage } from "../views/layout.ts";
 import type { SourceInfo } from "./sources.ts";
 
@@ -99,13 +100,6 @@ export function artifactPath(sha256: string): string {
 
 export function comparePath(sourceId: string, from: number, to: number): string {
   return `${sourcePath(sourceId)}/compare?from=${from}&to=${to}`;
-}
-
-/** An instant as `2024-09-06 12:00 UTC`, machine-readable in its `datetime`; "—" for none. */
-export function when(at: Date | null | undefined): Html {
-  if (!at) return html`<span class="muted">—</span>`;
-  const iso = at.toISOString();
-  return html`<time datetime="${iso}">${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC</time>`;
 }
 
 /** The first characters of a hash, the whole of it on hover. */

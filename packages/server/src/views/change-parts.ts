@@ -30,6 +30,13 @@ export function instant(value: string | Date | null | undefined): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
+/** An instant as `2024-09-06 12:00 UTC`, machine-readable in its `datetime`; "—" for none. */
+export function when(at: Date | null | undefined): Html {
+  if (!at) return html`<span class="muted">—</span>`;
+  const iso = at.toISOString();
+  return html`<time datetime="${iso}">${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC</time>`;
+}
+
 /** A link to a change's page, its subject as the text. */
 export function changeLink(change: Pick<ChangeRecord, "id" | "subject">): Html {
   return html`<a class="key" href="/changes/${encodeURIComponent(change.id)}">${change.subject}</a>`;
