@@ -4,6 +4,7 @@ import type { DocumentsSnapshot, RegDocument } from "@regwatch/core/schemas";
 import { technologiesForText } from "@regwatch/core/taxonomy";
 import { normalizeText } from "@regwatch/core/text";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
+import { keepDocuments } from "../../documents.ts";
 import { childElements, parseXml, textOf, type XmlElement, type XmlNode } from "../../xml/parse-xml.ts";
 
 export const PARSER_VERSION = "fi.finlex.export-control/1";
@@ -374,34 +375,19 @@ export function parseSdkStatute(input: ParseInput): SdkStatute {
 export function parseFinlexStatutes(
   inputs: readonly ParseInput[],
 ): ParsedSnapshot<DocumentsSnapshot, FinlexMeta> {
-  const documents: RegDocument[] = [];
-  const warnings: string[] = [];
-  const excluded: FinlexMeta["excluded"] = [];
-  const seen = new Set<string>();
-  for (const input of inputs) {
+  const { documents, warnings, excluded } = keepDocuments(inputs, (input) => {
     const sdk = parseSdkStatute(input);
     const doc = sdk.document;
-    if (!sdk.relevance) {
-      const basedOn = (doc.data?.basedOn as string[]) ?? [];
-      excluded.push({
-        citation: doc.citation!,
-        title: doc.title,
-        reason:
-          basedOn.length > 0
-            ? `${doc.type ?? "statute"} issued under ${basedOn.join(", ")}; amends no followed act`
-            : "neither a followed act nor amends or repeals one",
-      });
-      continue;
-    }
-    warnings.push(...sdk.warnings);
-    if (seen.has(doc.id)) {
-      warnings.push(`${doc.id}: read twice; the first copy is kept`);
-      continue;
-    }
-    seen.add(doc.id);
-    documents.push(doc);
-  }
-  documents.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
+    const basedOn = (doc.data?.basedOn as string[]) ?? [];
+    const why =
+      basedOn.length > 0
+        ? `${doc.type ?? "statute"} issued under ${basedOn.join(", ")}; amends no followed act`
+        : "neither a followed act nor amends or repeals one";
+    return {
+      ...sdk,
+      excluded: sdk.relevance ? null : { citation: doc.citation!, title: doc.title, reason: why },
+    };
+  });
   return { kind: "documents", meta: { read: inputs.length, excluded }, warnings, documents };
 }
 

@@ -4,6 +4,7 @@ import type { DocumentsSnapshot, RegDocument } from "@regwatch/core/schemas";
 import { technologiesForText } from "@regwatch/core/taxonomy";
 import { normalizeText } from "@regwatch/core/text";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
+import { keepDocuments } from "../../documents.ts";
 import { childElements, parseXml, textOf, type XmlElement, type XmlNode } from "../../xml/parse-xml.ts";
 
 export const PARSER_VERSION = "no.lovdata.export-control/1";
@@ -358,25 +359,10 @@ export function parseLtiDocument(input: ParseInput): LtiDocument {
 export function parseLovtidend(
   inputs: readonly ParseInput[],
 ): ParsedSnapshot<DocumentsSnapshot, LovdataMeta> {
-  const documents: RegDocument[] = [];
-  const warnings: string[] = [];
-  const excluded: string[] = [];
-  const seen = new Set<string>();
-  for (const input of inputs) {
+  const { documents, warnings, excluded } = keepDocuments(inputs, (input) => {
     const lti = parseLtiDocument(input);
-    if (!lti.amendsExportControl) {
-      excluded.push(lti.document.id);
-      continue;
-    }
-    warnings.push(...lti.warnings);
-    if (seen.has(lti.document.id)) {
-      warnings.push(`${lti.document.id}: read twice; the first copy is kept`);
-      continue;
-    }
-    seen.add(lti.document.id);
-    documents.push(lti.document);
-  }
-  documents.sort((a, b) => a.id.localeCompare(b.id));
+    return { ...lti, excluded: lti.amendsExportControl ? null : lti.document.id };
+  });
   return { kind: "documents", meta: { read: inputs.length, excluded }, warnings, documents };
 }
 
