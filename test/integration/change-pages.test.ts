@@ -217,6 +217,25 @@ describe.each(testDatabases())("the changes pages on $name", (testDb) => {
     expect(lifecycle).toContain("Effective: 2024-09-06");
   });
 
+  it("names the same control in the other lists, from the crosswalk, with its basis", async () => {
+    const { browser } = await web.signedIn("viewer");
+    const ccl = await listChanges(database.db, { source: "us.ecfr.ccl" });
+    const sem = ccl.find((c) => c.subject === "3B903");
+    const html = await (await browser.request(`/changes/${sem!.id}`)).text();
+    const section = html.split("<h2>Same control elsewhere</h2>")[1]?.split("<h2>")[0] ?? "";
+    expect(section).toContain("Scanning electron microscopes");
+    expect(section).toContain('href="/sources/gb.legislation.eco-schedules/entries/PL9013"');
+    expect(section).toContain(
+      `href="/sources/ca.export-control-list/entries/${encodeURIComponent("5506(2)(d)(iv)")}"`,
+    );
+    expect(section).toContain("SOR/2024-112");
+    expect(section).toContain("not an official concordance");
+    // An ECL item outside the crosswalk says nothing of equivalents.
+    const [item] = await listChanges(database.db, { source: "ca.export-control-list" });
+    const plain = await (await browser.request(`/changes/${item!.id}`)).text();
+    expect(plain).not.toContain("Same control elsewhere");
+  });
+
   it("answers 404 for an unknown change, and serves its assets cached for good", async () => {
     const { browser } = await web.signedIn("viewer");
     expect((await browser.request(`/changes/${"f".repeat(16)}`)).status).toBe(404);

@@ -1,6 +1,8 @@
 // The technology taxonomy. Ids are stable kebab-case slugs: subscriptions,
 // stored tags and URLs depend on them, so an id is never renamed, only added.
 
+import { crosswalkRowsFor, keyCovers } from "./crosswalk.ts";
+
 export const TECHNOLOGIES = {
   quantum: "Quantum computing and quantum devices",
   "semiconductor-manufacturing-equipment": "Semiconductor manufacturing equipment",
@@ -33,51 +35,26 @@ export const WASSENAAR_CATEGORIES = {
 
 export type WassenaarCategory = keyof typeof WASSENAAR_CATEGORIES;
 
-// Entry-number rules: a key matches a rule when it equals the prefix or
-// continues it with "." (so "3B001.c" covers "3B001.c.1.a"). From the 2024
-// plurilateral controls (89 FR 72926) and the long-standing CCL structure.
+// Entry-number rules for Wassenaar numbering, which the CCL, the EU's Annex I,
+// the UK's assimilated list and every other Wassenaar-numbered list share: a
+// key matches a rule when it equals the prefix or continues it with "." (so
+// "3B001.c" covers "3B001.c.1.a"). National numbers (the US 9x and x90
+// entries, the UK's PL entries, Canada's 5506) are in the crosswalk, per list:
+// a 9xx number in one list is not the same item in another.
 const ENTRY_RULES: readonly (readonly [string, readonly TechnologyId[]])[] = [
-  ["4A906", ["quantum"]],
-  ["4D906", ["quantum"]],
-  ["4E906", ["quantum"]],
-  ["3A901", ["quantum"]],
-  ["3A904", ["quantum"]],
-  ["3B904", ["quantum", "semiconductor-manufacturing-equipment"]],
-  ["3C907", ["quantum", "advanced-semiconductors"]],
-  ["3C908", ["quantum", "advanced-semiconductors"]],
-  ["3C909", ["quantum", "advanced-semiconductors"]],
-  ["3E901", ["quantum"]],
   ["3B001", ["semiconductor-manufacturing-equipment"]],
   ["3B002", ["semiconductor-manufacturing-equipment"]],
-  ["3B903", ["semiconductor-manufacturing-equipment"]],
-  ["3B993", ["semiconductor-manufacturing-equipment"]],
-  ["3B994", ["semiconductor-manufacturing-equipment"]],
   ["3D001", ["semiconductor-manufacturing-equipment"]],
-  ["3D907", ["semiconductor-manufacturing-equipment"]],
-  ["3D901", ["semiconductor-manufacturing-equipment"]],
-  ["3D992", ["semiconductor-manufacturing-equipment"]],
-  ["3E905", ["gaafet", "advanced-semiconductors"]],
-  ["2B910", ["additive-manufacturing"]],
-  ["2D910", ["additive-manufacturing"]],
-  ["2E910", ["additive-manufacturing"]],
-  ["2E903", ["additive-manufacturing"]],
-  ["3A090", ["advanced-computing", "advanced-semiconductors"]],
-  ["4A090", ["advanced-computing"]],
   ["3E001", ["advanced-semiconductors"]],
   ["4A003", ["advanced-computing"]],
   ["4A004", ["advanced-computing"]],
   ["4E001", ["advanced-computing"]],
-  ["4E091", ["artificial-intelligence"]],
   ["5A002", ["cryptography"]],
   ["5A004", ["cryptography"]],
-  ["5A992", ["cryptography"]],
   ["5D002", ["cryptography"]],
-  ["5D992", ["cryptography"]],
   ["5E002", ["cryptography"]],
-  ["5E992", ["cryptography"]],
   ["1C351", ["biotechnology"]],
   ["1C353", ["biotechnology"]],
-  ["1C991", ["biotechnology"]],
   ["2B352", ["biotechnology"]],
 ];
 
@@ -306,13 +283,21 @@ const KEYWORD_RULES: readonly (readonly [RegExp, TechnologyId])[] = [
   ...FRENCH_RULES,
 ];
 
-/** Technologies of a control-list entry from its key (e.g. "3B001.c.1.a"). */
-export function technologiesForKey(key: string): TechnologyId[] {
+/** The list whose numbering a bare entry number is read in: the CCL, where ECCNs cited by US rules live. */
+export const DEFAULT_NUMBERING = "us.ecfr.ccl";
+
+/**
+ * Technologies of a control-list entry from its number: Wassenaar numbering,
+ * then the crosswalk's rows for the entry's own list (`list`, a source id;
+ * the CCL when not given, as for ECCNs cited in a Federal Register rule).
+ */
+export function technologiesForKey(key: string, list: string = DEFAULT_NUMBERING): TechnologyId[] {
   const found = new Set<TechnologyId>();
   for (const [prefix, ids] of ENTRY_RULES) {
-    if (key === prefix || key.startsWith(`${prefix}.`)) for (const id of ids) found.add(id);
+    if (keyCovers(prefix, key)) for (const id of ids) found.add(id);
   }
-  return [...found];
+  for (const row of crosswalkRowsFor(list, key)) for (const id of row.technologies) found.add(id);
+  return TECHNOLOGY_IDS.filter((id) => found.has(id));
 }
 
 // All keyword rules as one alternation, so a text is scanned once; each
@@ -359,10 +344,10 @@ export interface TaggableEntry {
   text: string;
 }
 
-/** An entry's own technologies: by its number, and by the words of its heading and text. */
-export function entryTechnologies(entry: TaggableEntry): TechnologyId[] {
+/** An entry's own technologies: by its number in its list (`list`, a source id), and by the words of its heading and text. */
+export function entryTechnologies(entry: TaggableEntry, list: string = DEFAULT_NUMBERING): TechnologyId[] {
   return mergeTechnologies(
-    technologiesForKey(entry.key),
+    technologiesForKey(entry.key, list),
     technologiesForText(`${entry.heading ?? ""} ${entry.text}`),
   );
 }
@@ -373,7 +358,10 @@ export function entryTechnologies(entry: TaggableEntry): TechnologyId[] {
  * Change records and the alignment matrix are both tagged by it, so they
  * agree. Memoized per key; a parent chain that loops ends where it repeats.
  */
-export function listTagger(byKey: ReadonlyMap<string, TaggableEntry>): (key: string) => TechnologyId[] {
+export function listTagger(
+  byKey: ReadonlyMap<string, TaggableEntry>,
+  list: string = DEFAULT_NUMBERING,
+): (key: string) => TechnologyId[] {
   const memo = new Map<string, TechnologyId[]>();
   const tagsOf = (key: string, seen: Set<string>): TechnologyId[] => {
     const known = memo.get(key);
@@ -382,7 +370,7 @@ export function listTagger(byKey: ReadonlyMap<string, TaggableEntry>): (key: str
     if (!entry) return [];
     seen.add(key);
     const parent = entry.parentKey && !seen.has(entry.parentKey) ? tagsOf(entry.parentKey, seen) : [];
-    const tags = mergeTechnologies(entryTechnologies(entry), parent);
+    const tags = mergeTechnologies(entryTechnologies(entry, list), parent);
     memo.set(key, tags);
     return tags;
   };

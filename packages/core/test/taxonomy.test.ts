@@ -16,7 +16,7 @@ describe("technology tags", () => {
     expect(technologiesForKey("3A904")).toEqual(["quantum"]);
     expect(technologiesForKey("3B001.c.1.a")).toEqual(["semiconductor-manufacturing-equipment"]);
     expect(technologiesForKey("3B903")).toEqual(["semiconductor-manufacturing-equipment"]);
-    expect(technologiesForKey("3E905")).toEqual(["gaafet", "advanced-semiconductors"]);
+    expect(technologiesForKey("3E905")).toEqual(["advanced-semiconductors", "gaafet"]);
     expect(technologiesForKey("2B910.a")).toEqual(["additive-manufacturing"]);
     expect(mergeTechnologies(technologiesForKey("3C907"))).toEqual(["quantum", "advanced-semiconductors"]);
   });

@@ -136,8 +136,8 @@ export function diffLists(
   if (!previous) return [];
   const before = new Map<string, StoredEntry>(previous.map((e) => [e.key, e]));
   const after = new Map<string, Entry>(next.map((e) => [e.key, e]));
-  const tagsBefore = listTagger(before);
-  const tagsAfter = listTagger(after);
+  const tagsBefore = listTagger(before, ctx.source.id);
+  const tagsAfter = listTagger(after, ctx.source.id);
   const added = next.filter((e) => !before.has(e.key));
   const removed = previous.filter((e) => !after.has(e.key));
   // An entry added (or removed) with its parent is part of the parent's record:

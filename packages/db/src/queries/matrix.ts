@@ -172,7 +172,7 @@ async function scanSource(db: Db, sourceId: string, snapshotId: number): Promise
     .from(entriesTable)
     .where(and(eq(entriesTable.sourceId, sourceId), isNull(entriesTable.validTo)));
   const byKey = new Map(rows.map((r) => [r.key, r]));
-  const tagsOf = listTagger(byKey);
+  const tagsOf = listTagger(byKey, sourceId);
   const tagged: TaggedEntry[] = [];
   for (const row of rows) {
     const tags = tagsOf(row.key);
@@ -184,7 +184,7 @@ async function scanSource(db: Db, sourceId: string, snapshotId: number): Promise
     for (let p = row.parentKey; p && byKey.has(p) && !ancestors.includes(p); p = byKey.get(p)!.parentKey) {
       ancestors.push(p);
     }
-    const byNumber = technologiesForKey(row.key);
+    const byNumber = technologiesForKey(row.key, sourceId);
     tagged.push({
       key: row.key,
       summary: summaryOf(row.heading, row.text),
@@ -368,7 +368,7 @@ async function datedEntries(
         if (!previous) break;
         let own = ownMemo.get(previous);
         if (!own) {
-          own = entryTechnologies(previous);
+          own = entryTechnologies(previous, sourceId);
           ownMemo.set(previous, own);
         }
         if (!own.includes(technology)) break;

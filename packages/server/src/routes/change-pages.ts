@@ -4,6 +4,7 @@
 // other changes and its lifecycle).
 
 import { COUNTRIES } from "@regwatch/core/countries";
+import { equivalentsOf } from "@regwatch/core/crosswalk";
 import { JURISDICTIONS, type Jurisdiction } from "@regwatch/core/jurisdictions";
 import { type ChangeRecord, changeKindSchema } from "@regwatch/core/schemas";
 import { TECHNOLOGIES, TECHNOLOGY_IDS } from "@regwatch/core/taxonomy";
@@ -12,7 +13,7 @@ import { CursorError, searchChanges } from "@regwatch/db/queries/change-search";
 import { pageGate } from "../access.ts";
 import { DEFAULT_PAGE, FilterError, parseChangeFilters } from "../change-filters.ts";
 import type { DashboardDeps } from "../dashboard.ts";
-import { type Fragment, type Html, html } from "../html.ts";
+import { type Fragment, type Html, html, join } from "../html.ts";
 import type { Route, RouteContext } from "../router.ts";
 import { changeLink, day, instant, redline, technologyTags } from "../views/change-parts.ts";
 import { renderPage } from "../views/layout.ts";
@@ -146,6 +147,32 @@ function detailDetails(change: ChangeRecord): [string, Fragment][] {
   ];
 }
 
+/**
+ * The crosswalk's rows for a list entry: the same control under other lists'
+ * numbers, with the instrument that created each and where the equivalence was read.
+ */
+function sameControlElsewhere(list: string, key: string): Html | string {
+  const rows = equivalentsOf(list, key);
+  if (!rows.length) return "";
+  const row = ({ row, entries }: (typeof rows)[number]) =>
+    html`<li><strong>${row.item}</strong> · ${technologyTags(row.technologies)}${
+      entries.length
+        ? html`<ul>${entries.map(
+            (e) =>
+              html`<li>${JURISDICTIONS[e.jurisdiction] ?? e.jurisdiction}: ${join(
+                e.keys.map((k) =>
+                  k === "*"
+                    ? html`<a href="/sources/${encodeURIComponent(e.list)}">the whole list</a>`
+                    : html`<a class="key" href="/sources/${encodeURIComponent(e.list)}/entries/${encodeURIComponent(k)}">${k}</a>`,
+                ),
+                ", ",
+              )} <span class="muted">(${e.instrument}${e.since ? html`, since ${day(e.since)}` : ""})</span></li>`,
+          )}</ul>`
+        : html` <span class="muted">(no equivalent elsewhere in the table)</span>`
+    }<p class="muted">Basis: ${row.sources.join("; ")}</p></li>`;
+  return html`<h2>Same control elsewhere</h2><ul class="crosswalk">${rows.map(row)}</ul>`;
+}
+
 function detailPage(c: RouteContext, ctx: ChangeContext): Response {
   const { change, instrument, related, snapshot } = ctx;
   const isEntry = change.stage === null;
@@ -200,6 +227,7 @@ ${
     : ""
 }
 ${lifecycle(ctx.lifecycle)}
+${isEntry ? sameControlElsewhere(change.source, change.subject) : ""}
 <h2>Provenance</h2>
 ${facts([
   [
