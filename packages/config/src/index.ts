@@ -49,7 +49,7 @@ function originMap(raw: string): Record<string, string> {
     throw new BadValue("expected a JSON object of origin to origin");
   for (const [from, to] of Object.entries(value)) {
     if (typeof to !== "string") throw new BadValue(`${from}: expected a URL`);
-    httpUrl(from);
+    if (from !== "*") httpUrl(from);
     httpUrl(to);
   }
   return value as Record<string, string>;

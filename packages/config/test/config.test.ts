@@ -70,6 +70,13 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ REGWATCH_ORIGIN_MAP: '{"https://a.example":"nowhere"}' })).toThrow(
       /^bad environment: REGWATCH_ORIGIN_MAP: /,
     );
+    expect(() => loadConfig({ REGWATCH_ORIGIN_MAP: '{"*":"nowhere"}' })).toThrow(
+      /^bad environment: REGWATCH_ORIGIN_MAP: /,
+    );
+    // "*" is the one key that is not an origin: it catches every origin not named.
+    expect(loadConfig({ REGWATCH_ORIGIN_MAP: '{"*":"http://127.0.0.1:4010"}' }).originMap).toEqual({
+      "*": "http://127.0.0.1:4010",
+    });
     expect(() => loadConfig({ REGWATCH_LOG_LEVEL: "loud" })).toThrow(
       /^bad environment: REGWATCH_LOG_LEVEL: expected one of trace, debug/,
     );

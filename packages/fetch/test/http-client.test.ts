@@ -248,6 +248,14 @@ describe("helpers", () => {
     ).toBe("https://www.ecfr.gov/x");
   });
 
+  it("sends every origin not named to the catch-all, a named one still to its own", () => {
+    const map = { "https://www.ecfr.gov": "http://127.0.0.1:4011", "*": "http://127.0.0.1:4010" };
+    expect(mapOrigin("https://www.boe.es/datosabiertos/api/boe/sumario/20240608", map)).toBe(
+      "http://127.0.0.1:4010/datosabiertos/api/boe/sumario/20240608",
+    );
+    expect(mapOrigin("https://www.ecfr.gov/x?y=1", map)).toBe("http://127.0.0.1:4011/x?y=1");
+  });
+
   it("reads Retry-After as seconds or as a date", () => {
     const now = new Date("2024-09-06T00:00:00Z");
     expect(retryAfterMs("120", now)).toBe(120_000);

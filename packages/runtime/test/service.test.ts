@@ -28,6 +28,7 @@ const CADENCES: Record<string, string> = {
   "us.federal-register": "4 times a day, Mon–Fri",
   "us.ecfr.ccl": "every 6 h",
   "ca.export-control-list": "twice a day",
+  "es.boe.export-control": "twice a day",
 };
 
 interface SourceJson {

@@ -1,10 +1,16 @@
 import { caExportControlList } from "./ca/export-control-list/source.ts";
 import type { SourceDefinition } from "./define-source.ts";
+import { esBoeExportControl } from "./es/boe/source.ts";
 import { usEcfrCcl } from "./us/ecfr-ccl/source.ts";
 import { usFederalRegister } from "./us/federal-register/source.ts";
 
 /** Every source regwatch runs, listed explicitly: nothing is discovered by file name. */
-export const SOURCES: readonly SourceDefinition[] = [usFederalRegister, usEcfrCcl, caExportControlList];
+export const SOURCES: readonly SourceDefinition[] = [
+  usFederalRegister,
+  usEcfrCcl,
+  caExportControlList,
+  esBoeExportControl,
+];
 
 export function findSource(id: string): SourceDefinition | undefined {
   return SOURCES.find((s) => s.id === id);
