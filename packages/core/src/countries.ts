@@ -49,10 +49,66 @@ function patterns(): { code: string; pattern: RegExp }[] {
   return countryPatterns;
 }
 
-/** ISO codes of every country named in `text`, sorted. */
+// The destinations export-control texts name most (sanctioned countries,
+// the watched jurisdictions, the big partners) as the Norwegian, Finnish,
+// Dutch, Spanish, Italian and French gazettes write them. Each is a pattern
+// for one country's names in those languages, with the endings the
+// languages inflect them with (Norwegian and Dutch genitive -s, Finnish case
+// endings on a stem). Matched with a capital letter, between Latin letters.
+// Names the English table already holds ("Iran", "Cuba", "China") are not
+// repeated; a stem also catches English adjectives ("Iranian", "Libyan"),
+// which name the same country. A source drops its own jurisdiction's code
+// ("Suomen", "Norges" are in every Finnish and Norwegian act).
+const L = "A-Za-z\\u00C0-\\u024F";
+const FI = "[a-z\\u00E4\\u00F6\\u00E5]*";
+const LOCAL_NAMES: Record<string, string> = {
+  RU: `(?<!Wit-|Hvite?-?|Valko-|Bielo-?)(?:Russlands?|Ruslands?|Rusia|Russia|Russie|Ven\\u00E4j${FI})`,
+  BY: `Hviterusslands?|Wit-Ruslands?|Bielorrusia|Bielorussia|Bi\\u00E9lorussie|B\\u00E9larus|Valko-Ven\\u00E4j${FI}`,
+  UA: `Ukrainas?|Oekra\\u00EFnes?|Ucrania|Ucraina|Ukrain${FI}`,
+  SY: `Syrias?|Syri\\u00EB|Siria|Syrie|Syyri${FI}`,
+  KP: `Nord-Koreas?|Noord-Korea|Corea del Norte|Corea del Nord|Cor\\u00E9e du Nord|Pohjois-Kore${FI}`,
+  KR: `S\\u00F8r-Koreas?|Zuid-Korea|Corea del Sur|Corea del Sud|Cor\\u00E9e du Sud|Etel\\u00E4-Kore${FI}`,
+  CN: `Kinas?|Cina|Chine|Kiina${FI}`,
+  IR: `Ir\\u00E1n|Iran${FI}`,
+  IQ: `Iraks?|Irakin`,
+  LY: `Libyas?|Libi\\u00EB|Libia|Libye|Libyan`,
+  AF: `Afganist\\u00E1n|Afghanistans?`,
+  MM: `Birmania|Birmanie`,
+  CU: `Kuuba${FI}`,
+  VE: `Venezuelan`,
+  US: `USA|Estados Unidos|Stati Uniti|\\u00C9tats-Unis|Verenigde Staten|Amerikas forente stater|Yhdysval${FI}`,
+  JP: `Japans?|Jap\\u00F3n|Giappone|Japon|Japani${FI}`,
+  GB: `Storbritannias?|Verenigd Koninkrijk|Reino Unido|Regno Unito|Royaume-Uni|Yhdistynee${FI}|Yhdistynyt kuningaskunta`,
+  NL: `Nederland|Pa\\u00EDses Bajos|Paesi Bassi|Pays-Bas|Alankom${FI}`,
+  DE: `Tyskland|Duitsland|Alemania|Germania|Allemagne|Saksa${FI}`,
+  FR: `Frankrike|Frankrijk|Francia|Ranska${FI}`,
+  IT: `Italia|Itali\\u00EB|Italie|Itali${FI}`,
+  ES: `Spania|Spanje|Espa\\u00F1a|Spagna|Espagne|Espanja${FI}`,
+  NO: `Norges?|Noorwegen|Noruega|Norvegia|Norv\\u00E8ge|Norja${FI}`,
+  FI: `Finlande?|Finlandia|Suome${FI}|Suomi`,
+  CA: `Canad\\u00E1|Kanada${FI}`,
+  AU: `Australi\\u00EB|Austr\\u00E1lia|Australie|Australi${FI}`,
+  TW: `Taiw\\u00E1n|Taiwan${FI}`,
+  BE: `Belgia|Belgi\\u00EB|B\\u00E9lgica|Belgio|Belgique`,
+};
+
+let localPatterns: { code: string; pattern: RegExp }[] | undefined;
+
+function localNamePatterns(): { code: string; pattern: RegExp }[] {
+  localPatterns ??= Object.entries(LOCAL_NAMES).map(([code, names]) => ({
+    code,
+    pattern: new RegExp(`(?<![${L}])(?:${names})(?![${L}])`),
+  }));
+  return localPatterns;
+}
+
+/** ISO codes of every country named in `text` (in English, or in a watched jurisdiction's language), sorted. */
 export function findCountries(text: string): string[] {
   const found = new Set<string>();
   for (const { code, pattern } of patterns()) {
+    if (pattern.test(text)) found.add(code);
+  }
+  for (const { code, pattern } of localNamePatterns()) {
     if (pattern.test(text)) found.add(code);
   }
   // "Democratic Republic of the Congo" also contains "Republic of the Congo".
