@@ -29,6 +29,7 @@ const CADENCES: Record<string, string> = {
   "us.ecfr.ccl": "every 6 h",
   "ca.export-control-list": "twice a day",
   "es.boe.export-control": "twice a day",
+  "gb.govuk.notices-to-exporters": "3 times a day, Mon–Fri",
 };
 
 interface SourceJson {
