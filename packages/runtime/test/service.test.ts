@@ -29,6 +29,7 @@ const CADENCES: Record<string, string> = {
   "us.ecfr.ccl": "every 6 h",
   "ca.export-control-list": "twice a day",
   "es.boe.export-control": "twice a day",
+  "fi.finlex.export-control": "twice a day, Mon–Fri",
   "gb.govuk.notices-to-exporters": "3 times a day, Mon–Fri",
 };
 

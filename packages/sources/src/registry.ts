@@ -1,6 +1,7 @@
 import { caExportControlList } from "./ca/export-control-list/source.ts";
 import type { SourceDefinition } from "./define-source.ts";
 import { esBoeExportControl } from "./es/boe/source.ts";
+import { fiFinlexExportControl } from "./fi/finlex/source.ts";
 import { gbNoticesToExporters } from "./gb/notices-to-exporters/source.ts";
 import { usEcfrCcl } from "./us/ecfr-ccl/source.ts";
 import { usFederalRegister } from "./us/federal-register/source.ts";
@@ -11,6 +12,7 @@ export const SOURCES: readonly SourceDefinition[] = [
   usEcfrCcl,
   caExportControlList,
   esBoeExportControl,
+  fiFinlexExportControl,
   gbNoticesToExporters,
 ];
 
