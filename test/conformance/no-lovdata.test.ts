@@ -1,12 +1,18 @@
 import { basename } from "node:path";
 import { documentsSnapshotSchema } from "@regwatch/core/schemas";
 import { describe, expect, it } from "vitest";
-import { parseLovtidend, parseLtiDocument } from "../../packages/sources/src/no/lovdata/parse.ts";
+import {
+  parseLovtidend,
+  parseLovtidendArchive,
+  parseLtiDocument,
+} from "../../packages/sources/src/no/lovdata/parse.ts";
 import { noLovdataExportControl as source } from "../../packages/sources/src/no/lovdata/source.ts";
 import { readSample, sampleFiles } from "./samples-dir.ts";
 
 // Every single LTI XML file in the samples, read at run time; a missing directory throws (nothing is skipped).
 const files = sampleFiles("no", /^lovdata-lti-xml-.*\.xml$/);
+// The yearly archive those files came from, as Lovdata's public data serves it.
+const archives = sampleFiles("no", /^lovdata-public-data-lovtidend-avd1-2025-.*\.tar\.bz2$/);
 const inputs = files.map((path) => ({ body: readSample(path), url: basename(path) }));
 
 const EXPECTED = [
@@ -130,5 +136,79 @@ describe("Norway: Lovtidend amendments of FOR-2013-06-19-718, the real LTI files
       return s.documents;
     });
     expect(one).toEqual(snapshot.documents);
+  });
+});
+
+describe("Norway: the real Lovtidend 2025 archive (tar.bz2, 1,272 members)", () => {
+  it("is the one archive of the manifest", () => {
+    expect(archives.map((f) => basename(f))).toEqual([
+      "lovdata-public-data-lovtidend-avd1-2025-snapshot-2025-10-28.tar.bz2",
+    ]);
+  });
+
+  // As the fetch hands it over: the bytes and the address they came from.
+  const url = "https://api.lovdata.no/v1/publicData/get/lovtidend-avd1-2025.tar.bz2";
+  const body = readSample(archives[0]!);
+  const snapshot = source.parse({ body, url, contentType: "application/octet-stream" });
+  if (snapshot.kind !== "documents") throw new Error("expected documents");
+
+  it("yields exactly the three 2025 export-control amendments, valid, without warnings", () => {
+    expect(documentsSnapshotSchema.parse(snapshot)).toEqual(snapshot);
+    expect(snapshot.warnings).toEqual([]);
+    expect(
+      snapshot.documents.map((d) => [
+        d.id,
+        d.citation,
+        d.publishedAt,
+        d.effectiveAt,
+        d.title,
+        d.cfrReferences,
+      ]),
+    ).toEqual(
+      EXPECTED.map((e) => [
+        e.id,
+        e.citation,
+        e.publishedAt,
+        e.effectiveAt,
+        "Forskrift om endring i forskrift om eksport av forsvarsmateriell, flerbruksvarer, teknologi og tjenester",
+        ["FOR-2013-06-19-718"],
+      ]),
+    );
+    expect(snapshot.documents.length).toBeLessThanOrEqual(source.expectations.maxEntries);
+    for (const doc of snapshot.documents)
+      for (const field of source.expectations.requiredFields)
+        expect(doc[field as keyof typeof doc], `${doc.id} ${field}`).toBeTruthy();
+  });
+
+  it("gives the same documents as the single files cut from it", () => {
+    expect(snapshot.documents).toEqual(parseLovtidend(inputs).documents);
+  });
+
+  it("reads every regulation, counts the laws, and leaves out the sanctions amendments", () => {
+    expect(snapshot.meta.archive).toEqual({
+      name: "lovtidend-avd1-2025.tar.bz2",
+      bytes: 28_538_880,
+      files: 1272,
+      laws: 111,
+      unexpected: 0,
+    });
+    expect(snapshot.meta.read).toBe(1161);
+    expect(snapshot.meta.excluded).toHaveLength(1158);
+    // Russia/Ukraine, the 1.5 MB goods-annex amendment, Syria: read, and left out by what they change.
+    expect(snapshot.meta.excluded).toEqual(
+      expect.arrayContaining([
+        "LTI/forskrift/2025-03-07-439",
+        "LTI/forskrift/2025-06-17-1412",
+        "LTI/forskrift/2025-07-02-1419",
+      ]),
+    );
+    expect(snapshot.documents.some((d) => d.cfrReferences.some((r) => r !== "FOR-2013-06-19-718"))).toBe(
+      false,
+    );
+  });
+
+  it("refuses the archive cut short, whatever the cut", () => {
+    for (const cut of [body.length - 1, Math.floor(body.length / 2)])
+      expect(() => parseLovtidendArchive({ body: body.subarray(0, cut), url })).toThrow(/truncated/);
   });
 });

@@ -22,8 +22,21 @@ export interface HttpResponse {
   fetchedAt: string;
 }
 
+export interface HttpPostOptions {
+  headers?: Record<string, string>;
+  /** Override the client's response size cap for this request, in bytes. */
+  maxBytes?: number;
+}
+
 export interface HttpClient {
   get(url: string, options?: HttpRequestOptions): Promise<HttpResponse>;
+  /**
+   * A POST (an OAuth token, a search API that takes its query as a body).
+   * Never conditional; errors name the URL, never the body, which may hold
+   * credentials. Optional so that test fakes of a GET-only source need not
+   * carry it.
+   */
+  post?(url: string, body: string, options?: HttpPostOptions): Promise<HttpResponse>;
 }
 
 export interface BrowserPage {

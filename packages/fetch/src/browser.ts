@@ -1,4 +1,6 @@
+import { SourceUnavailableError } from "@regwatch/core/errors";
 import type { BrowserClient, BrowserPage } from "@regwatch/core/http";
+import { shortUrl } from "./http-client.ts";
 
 export interface BrowserOptions {
   executablePath: string;
@@ -30,13 +32,31 @@ export function createBrowserClient(options: BrowserOptions): BrowserClient & { 
       const { mapOrigin } = await import("./http-client.ts");
       if (!browser) {
         const { chromium } = await import("playwright-core");
-        browser = await chromium.launch({ executablePath: options.executablePath, args: CHROMIUM_ARGS });
+        try {
+          browser = await chromium.launch({ executablePath: options.executablePath, args: CHROMIUM_ARGS });
+        } catch (err) {
+          // This machine cannot render pages at all: the source cannot be reached from here, and the operator can fix it.
+          const missing = /doesn't exist|ENOENT/.test((err as Error).message);
+          throw new SourceUnavailableError(
+            missing
+              ? `${shortUrl(url)}: needs a browser, and no Chromium is installed at ${options.executablePath} (install Debian's chromium, or set CHROMIUM_PATH)`
+              : `${shortUrl(url)}: Chromium at ${options.executablePath} did not start: ${firstLine(err)}`,
+          );
+        }
       }
       const context = await browser.newContext({ userAgent: options.userAgent });
       try {
         const page = await context.newPage();
         const timeout = renderOptions.timeoutMs ?? options.timeoutMs ?? 30_000;
-        await page.goto(mapOrigin(url, options.originMap), { timeout, waitUntil: "load" });
+        let response: Awaited<ReturnType<typeof page.goto>>;
+        try {
+          response = await page.goto(mapOrigin(url, options.originMap), { timeout, waitUntil: "load" });
+        } catch (err) {
+          // net::ERR_CONNECTION_REFUSED, ERR_NAME_NOT_RESOLVED, a timeout: the network, as for a plain request.
+          throw new SourceUnavailableError(`${shortUrl(url)}: ${firstLine(err)}`);
+        }
+        const status = response?.status() ?? 200;
+        if (status >= 400) throw new SourceUnavailableError(`${shortUrl(url)}: HTTP ${status}`);
         if (renderOptions.waitForSelector)
           await page.waitForSelector(renderOptions.waitForSelector, { timeout });
         return { url, html: await page.content(), fetchedAt: new Date().toISOString() };
@@ -49,4 +69,11 @@ export function createBrowserClient(options: BrowserOptions): BrowserClient & { 
       browser = undefined;
     },
   };
+}
+
+/** An error's first line without playwright's call log. */
+function firstLine(err: unknown): string {
+  return ((err as Error).message ?? String(err))
+    .split("\n")[0]!
+    .replace(/^page\.goto: |^browserType\.launch: /, "");
 }

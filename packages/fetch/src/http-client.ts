@@ -4,7 +4,13 @@ import {
   ResponseTooLargeError,
   SourceUnavailableError,
 } from "@regwatch/core/errors";
-import type { HttpClient, HttpRequestOptions, HttpResponse, Logger } from "@regwatch/core/http";
+import type {
+  HttpClient,
+  HttpPostOptions,
+  HttpRequestOptions,
+  HttpResponse,
+  Logger,
+} from "@regwatch/core/http";
 import { sha256Hex } from "@regwatch/core/text";
 
 /** Validators remembered from the last successful fetch of a URL. */
@@ -201,14 +207,19 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     if (wait > 0) await pause(wait, url);
   }
 
-  async function once(url: string, target: string, headers: Record<string, string>, maxBytes: number) {
+  async function once(
+    url: string,
+    target: string,
+    init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string },
+    maxBytes: number,
+  ) {
     await politeTurn(new URL(target).host, url);
     throwIfStopping(url);
     const timeout = AbortSignal.timeout(options.timeoutMs);
     let response: Response;
     try {
       response = await fetch(target, {
-        headers,
+        ...init,
         redirect: "follow",
         signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
       });
@@ -240,57 +251,76 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
+  /** One request with retries: network errors, 5xx and 429 are tried again with backoff. */
+  async function request(
+    url: string,
+    init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string },
+    maxBytes: number,
+  ): Promise<HttpResponse> {
+    const target = mapOrigin(url, options.originMap);
+    let lastError: RetryableError | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const { response, body } = await once(url, target, init, maxBytes);
+        const responseHeaders: Record<string, string> = {};
+        response.headers.forEach((value, key) => {
+          responseHeaders[key] = value;
+        });
+        return {
+          url,
+          status: response.status,
+          notModified: response.status === 304,
+          contentType: response.headers.get("content-type"),
+          headers: responseHeaders,
+          body,
+          sha256: sha256Hex(body),
+          fetchedAt: now().toISOString(),
+        };
+      } catch (err) {
+        // Whatever broke while stopping (a cancelled body, a reset socket) is the stop, not the source.
+        throwIfStopping(url);
+        if (!(err instanceof RetryableError)) throw err;
+        lastError = err;
+        if (err.waitMs !== null && err.waitMs > maxRetryAfterMs) {
+          throw new RateLimitedError(
+            `${err.message}; asked to wait ${Math.round(err.waitMs / 1000)} s`,
+            err.waitMs,
+          );
+        }
+        if (attempt === attempts) break;
+        const wait = err.waitMs ?? backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+        options.log?.warn({ url, attempt, waitMs: Math.round(wait) }, `retrying: ${err.message}`);
+        await pause(wait, url);
+      }
+    }
+    if (lastError?.rateLimited) throw new RateLimitedError(lastError.message, lastError.waitMs);
+    throw new SourceUnavailableError(`${lastError?.message ?? shortUrl(url)} (after ${attempts} attempts)`);
+  }
+
   return {
-    async get(url: string, request: HttpRequestOptions = {}): Promise<HttpResponse> {
+    async get(url: string, req: HttpRequestOptions = {}): Promise<HttpResponse> {
       throwIfStopping(url);
-      const target = mapOrigin(url, options.originMap);
       const headers: Record<string, string> = {
         "user-agent": options.userAgent,
         accept: "application/json, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5",
-        ...request.headers,
+        ...req.headers,
       };
-      if (request.conditional !== false && options.validators) {
+      if (req.conditional !== false && options.validators) {
         const v = await options.validators.get(url);
         if (v?.etag) headers["if-none-match"] = v.etag;
         if (v?.lastModified) headers["if-modified-since"] = v.lastModified;
       }
-      let lastError: RetryableError | undefined;
-      for (let attempt = 1; attempt <= attempts; attempt++) {
-        try {
-          const { response, body } = await once(url, target, headers, request.maxBytes ?? options.maxBytes);
-          const responseHeaders: Record<string, string> = {};
-          response.headers.forEach((value, key) => {
-            responseHeaders[key] = value;
-          });
-          return {
-            url,
-            status: response.status,
-            notModified: response.status === 304,
-            contentType: response.headers.get("content-type"),
-            headers: responseHeaders,
-            body,
-            sha256: sha256Hex(body),
-            fetchedAt: now().toISOString(),
-          };
-        } catch (err) {
-          // Whatever broke while stopping (a cancelled body, a reset socket) is the stop, not the source.
-          throwIfStopping(url);
-          if (!(err instanceof RetryableError)) throw err;
-          lastError = err;
-          if (err.waitMs !== null && err.waitMs > maxRetryAfterMs) {
-            throw new RateLimitedError(
-              `${err.message}; asked to wait ${Math.round(err.waitMs / 1000)} s`,
-              err.waitMs,
-            );
-          }
-          if (attempt === attempts) break;
-          const wait = err.waitMs ?? backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
-          options.log?.warn({ url, attempt, waitMs: Math.round(wait) }, `retrying: ${err.message}`);
-          await pause(wait, url);
-        }
-      }
-      if (lastError?.rateLimited) throw new RateLimitedError(lastError.message, lastError.waitMs);
-      throw new SourceUnavailableError(`${lastError?.message ?? shortUrl(url)} (after ${attempts} attempts)`);
+      return request(url, { method: "GET", headers }, req.maxBytes ?? options.maxBytes);
+    },
+    async post(url: string, body: string, req: HttpPostOptions = {}): Promise<HttpResponse> {
+      throwIfStopping(url);
+      const headers: Record<string, string> = {
+        "user-agent": options.userAgent,
+        accept: "application/json, application/xml;q=0.9, */*;q=0.5",
+        "content-type": "application/json",
+        ...req.headers,
+      };
+      return request(url, { method: "POST", headers, body }, req.maxBytes ?? options.maxBytes);
     },
   };
 }

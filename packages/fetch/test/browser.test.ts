@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { SourceUnavailableError } from "@regwatch/core/errors";
 import { createBrowserClient } from "@regwatch/fetch/browser";
 import { describe, expect, it } from "vitest";
 import { startSourceServer } from "../../../test/support/source-server.ts";
@@ -9,7 +10,46 @@ if (!present && process.env.REGWATCH_REQUIRE_SERVICES === "1") {
   throw new Error(`REGWATCH_REQUIRE_SERVICES=1 but Chromium is not at ${chromium}`);
 }
 
+describe("browser fetcher without a browser", () => {
+  it("says the source cannot be reached from here, and how to fix it, when Chromium is missing", async () => {
+    const browser = createBrowserClient({
+      executablePath: "/nonexistent/chromium",
+      userAgent: "regwatch-test",
+    });
+    const err = await browser.render("https://www.legifrance.gouv.fr/jorf/id/X").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceUnavailableError);
+    expect((err as Error).message).toBe(
+      "https://www.legifrance.gouv.fr/jorf/id/X: needs a browser, and no Chromium is installed at /nonexistent/chromium (install Debian's chromium, or set CHROMIUM_PATH)",
+    );
+  });
+});
+
 describe.skipIf(!present)("browser fetcher (Chromium through playwright-core)", () => {
+  it("reports a refused connection and an error status as the source being unavailable", async () => {
+    // A port that was listening a moment ago and is closed now.
+    const closed = await startSourceServer({});
+    await closed.close();
+    const server = await startSourceServer({ "/gone.html": () => ({ status: 404, body: "gone" }) });
+    const browser = createBrowserClient({
+      executablePath: chromium,
+      userAgent: "regwatch-test",
+      originMap: { "https://www.bis.gov": server.origin, "https://closed.example": closed.origin },
+    });
+    try {
+      const gone = await browser.render("https://www.bis.gov/gone.html").catch((e: unknown) => e);
+      expect(gone).toBeInstanceOf(SourceUnavailableError);
+      expect((gone as Error).message).toBe("https://www.bis.gov/gone.html: HTTP 404");
+      const refused = await browser.render("https://closed.example/x").catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(SourceUnavailableError);
+      expect((refused as Error).message).toMatch(
+        /^https:\/\/closed\.example\/x: net::ERR_CONNECTION_REFUSED/,
+      );
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+
   it("renders a page whose list only exists after its script runs", async () => {
     const server = await startSourceServer({
       "/iec.html": () => ({

@@ -57,6 +57,47 @@ describe("http client", () => {
     expect(server.requests[0]!.headers["user-agent"]).toBe("regwatch-test/1");
   });
 
+  it("posts a body with its content type, never conditionally, and keeps the body out of errors", async () => {
+    const received: { method: string; type: string; body: string; ifNoneMatch: unknown }[] = [];
+    let calls = 0;
+    server = await startSourceServer({
+      "/api/oauth/token": async (req) => {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        received.push({
+          method: req.method ?? "",
+          type: String(req.headers["content-type"]),
+          body: Buffer.concat(chunks).toString(),
+          ifNoneMatch: req.headers["if-none-match"],
+        });
+        calls++;
+        return calls === 1
+          ? { status: 503 }
+          : calls === 2
+            ? { body: '{"access_token":"t"}', headers: { "content-type": "application/json" } }
+            : { status: 401 };
+      },
+    });
+    const validators = { get: async () => ({ etag: '"v1"', lastModified: null }) };
+    const { http } = client(server.origin, { validators } as Partial<HttpClientOptions>);
+    const form = "grant_type=client_credentials&client_id=id&client_secret=s3cret";
+    const headers = { "content-type": "application/x-www-form-urlencoded" };
+    const answer = await http.post!("https://www.ecfr.gov/api/oauth/token", form, { headers });
+    expect(Buffer.from(answer.body).toString()).toBe('{"access_token":"t"}');
+    // Retried after the 503 with the same body; never If-None-Match.
+    expect(received).toHaveLength(2);
+    for (const r of received) {
+      expect(r).toMatchObject({ method: "POST", type: "application/x-www-form-urlencoded", body: form });
+      expect(r.ifNoneMatch).toBeUndefined();
+    }
+    const refused = await http.post!("https://www.ecfr.gov/api/oauth/token", form, { headers }).catch(
+      (e) => e,
+    );
+    expect(refused).toBeInstanceOf(SourceUnavailableError);
+    expect((refused as Error).message).toMatch(/HTTP 401/);
+    expect((refused as Error).message).not.toContain("s3cret");
+  });
+
   it("retries a 503 with backoff and returns the answer that follows", async () => {
     let calls = 0;
     server = await startSourceServer({ "/x": () => (++calls < 3 ? { status: 503 } : { body: "ok" }) });

@@ -31,6 +31,8 @@ const CADENCES: Record<string, string> = {
   "es.boe.export-control": "twice a day",
   "fi.finlex.export-control": "twice a day, Mon–Fri",
   "gb.govuk.notices-to-exporters": "3 times a day, Mon–Fri",
+  "fr.jorf.export-control": "once a day",
+  "no.lovdata.export-control": "twice a day",
 };
 
 interface SourceJson {

@@ -2,7 +2,9 @@ import { caExportControlList } from "./ca/export-control-list/source.ts";
 import type { SourceDefinition } from "./define-source.ts";
 import { esBoeExportControl } from "./es/boe/source.ts";
 import { fiFinlexExportControl } from "./fi/finlex/source.ts";
+import { frJorfExportControl } from "./fr/jorf/source.ts";
 import { gbNoticesToExporters } from "./gb/notices-to-exporters/source.ts";
+import { noLovdataExportControl } from "./no/lovdata/source.ts";
 import { usEcfrCcl } from "./us/ecfr-ccl/source.ts";
 import { usFederalRegister } from "./us/federal-register/source.ts";
 
@@ -14,6 +16,8 @@ export const SOURCES: readonly SourceDefinition[] = [
   esBoeExportControl,
   fiFinlexExportControl,
   gbNoticesToExporters,
+  frJorfExportControl,
+  noLovdataExportControl,
 ];
 
 export function findSource(id: string): SourceDefinition | undefined {

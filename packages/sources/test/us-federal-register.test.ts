@@ -70,6 +70,29 @@ describe("us.federal-register parser", () => {
     expect(rule!.data?.eccns).toEqual(["3A904", "3B903", "4A906", "3B001"]);
   });
 
+  it("tags a rule by the US national ECCNs it names when its words name no technology", () => {
+    const body = JSON.stringify({
+      count: 1,
+      results: [
+        {
+          document_number: "2099-00001",
+          type: "Rule",
+          title: "Revisions to ECCNs 3A090 and 4E091",
+          abstract: "This rule revises two entries.",
+          publication_date: "2099-01-02",
+          agencies: [{ slug: "industry-and-security-bureau" }],
+        },
+      ],
+    });
+    const snapshot = source.parse({ body: new TextEncoder().encode(body), contentType: "application/json" });
+    if (snapshot.kind !== "documents") throw new Error("expected documents");
+    expect(snapshot.documents[0]!.technologies).toEqual([
+      "advanced-semiconductors",
+      "advanced-computing",
+      "artificial-intelligence",
+    ]);
+  });
+
   it("tags affected destinations, never the United States itself", () => {
     const [, entityList] = documents("fr-search-bis-2024.json").documents;
     expect(entityList!.countries).toEqual(["AE", "CN", "RU"]);

@@ -4,10 +4,13 @@ import type { DocumentsSnapshot, RegDocument } from "@regwatch/core/schemas";
 import { technologiesForText } from "@regwatch/core/taxonomy";
 import { normalizeText } from "@regwatch/core/text";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
-import { keepDocuments } from "../../documents.ts";
+import { keepDocuments, type ReadDocument } from "../../documents.ts";
 import { childElements, parseXml, textOf, type XmlElement, type XmlNode } from "../../xml/parse-xml.ts";
+import { bunzip2, isBzip2 } from "./bzip2.ts";
+import { type TarLimits, TarReader } from "./tar.ts";
 
-export const PARSER_VERSION = "no.lovdata.export-control/1";
+// 2: a body may be a whole yearly Lovtidend archive (tar.bz2), not only one LTI file.
+export const PARSER_VERSION = "no.lovdata.export-control/2";
 
 /** Lovdata's reference to the export-control regulation (eksportkontrollforskriften). */
 export const EXPORT_CONTROL_REF = "forskrift/2013-06-19-718";
@@ -30,11 +33,27 @@ export interface AnnexReplacement {
   title: string | null;
 }
 
+/** What a yearly archive held besides the regulations that were read. */
+export interface ArchiveSummary {
+  /** The archive's file name, when the body came with an address. */
+  name: string | null;
+  /** Decompressed size of the tar. */
+  bytes: number;
+  /** Regular files in the archive. */
+  files: number;
+  /** Laws (`nl-*.xml`): counted, not read. */
+  laws: number;
+  /** Members that are neither (the first ten named in the warnings). */
+  unexpected: number;
+}
+
 export interface LovdataMeta extends Record<string, unknown> {
-  /** Documents read (one per parse of a single LTI file). */
+  /** LTI documents read: one for a single file, every `sf-*.xml` member of an archive. */
   read: number;
   /** Documents left out because they do not amend FOR-2013-06-19-718, by Lovdata id. */
   excluded: string[];
+  /** Present when the body was a Lovtidend archive. */
+  archive?: ArchiveSummary;
 }
 
 // Lovdata ids of Norsk Lovtidend documents: LTI/forskrift/2025-08-20-1674, LTI/lov/2025-06-20-50.
@@ -366,7 +385,98 @@ export function parseLovtidend(
   return { kind: "documents", meta: { read: inputs.length, excluded }, warnings, documents };
 }
 
-/** One LTI file as a snapshot (zero or one document). */
+/**
+ * Caps on one archive, decompressed. The 2025 archive held 1,272 members and
+ * 28.5 MB by late October (about 11 times its 2.6 MB bzip2), so a full year is
+ * some 35 MB and 1,600 members: these leave room for ten times that, and stop
+ * a bzip2 or tar bomb long before it exhausts memory.
+ */
+export const ARCHIVE_LIMITS: TarLimits = { maxBytes: 256 * 1024 * 1024, maxMembers: 20_000 };
+
+// `lti/2025/sf-20250820-1674.xml` (regulations, read), `lti/2025/nl-20250620-050.xml` (laws, counted).
+const MEMBER = /^lti\/\d{4}\/(sf|nl)-(\d{4})(\d{2})(\d{2})-(\d+)\.xml$/;
+
+/**
+ * A yearly Norsk Lovtidend avd. I archive (`lovtidend-avd1-{year}.tar.bz2`:
+ * bzip2 of a GNU tar with one LTI XML file per document; or the tar itself) → the amendments of
+ * FOR-2013-06-19-718 it holds. Every regulation (`sf-*.xml`) is read as it
+ * comes out of the decompressor and only its header is kept when it amends
+ * something else, so neither the tar nor the other 1,000-odd documents are
+ * held. Strict: a corrupt, cut or oversized archive, or a malformed member,
+ * is an error for the whole archive, never a partial snapshot.
+ */
+export function parseLovtidendArchive(
+  input: ParseInput,
+  limits: TarLimits = ARCHIVE_LIMITS,
+): ParsedSnapshot<DocumentsSnapshot, LovdataMeta> {
+  const name = input.url ? (input.url.split(/[/\\]/).pop() ?? null) : null;
+  const label = name ?? "Lovtidend archive";
+  const read: ReadDocument<string>[] = [];
+  const unexpected: string[] = [];
+  let laws = 0;
+  const tar = new TarReader({
+    limits,
+    name: label,
+    select(file) {
+      const m = MEMBER.exec(file.name);
+      if (!m) unexpected.push(file.name);
+      else if (m[1] === "nl") laws++;
+      return m?.[1] === "sf";
+    },
+    onFile(file, content) {
+      const lti = parseLtiDocument({ body: content, url: `${label}:${file.name}` });
+      const doc = lti.document;
+      if (!lti.amendsExportControl) {
+        // Only its header is kept, copied: strings cut from the document's text
+        // would keep the whole text alive, some 40 MB for a year of documents.
+        const header: RegDocument = JSON.parse(JSON.stringify({ ...doc, abstract: null }));
+        read.push({ document: header, warnings: [], excluded: header.id });
+        return;
+      }
+      // The file name repeats the date and number of the id (sf-20250307-0439 ↔ 2025-03-07-439).
+      const m = MEMBER.exec(file.name)!;
+      const id = LTI_ID.exec(doc.id)!;
+      const warnings = [...lti.warnings];
+      if (`${m[2]}-${m[3]}-${m[4]}` !== id[2] || Number(m[5]) !== Number(id[3]))
+        warnings.push(`${doc.id}: read from ${file.name}, whose name gives another date or number`);
+      read.push({ document: doc, warnings, excluded: null });
+    },
+  });
+  let bytes = input.body.byteLength;
+  // Lovdata serves bzip2; a tar unpacked by hand (`regwatch parse`) is read the same way.
+  if (isBzip2(input.body))
+    bytes = bunzip2(input.body, (slice) => tar.write(slice), { maxBytes: limits.maxBytes, name: label });
+  else tar.write(input.body);
+  const { files } = tar.end();
+  if (files > 0 && read.length === 0 && laws === 0)
+    throw new SourceShapeChangedError(
+      `${label}: none of its ${files} files is an lti/{year}/sf-… or nl-… document; not a Lovtidend archive`,
+    );
+  const { documents, warnings, excluded } = keepDocuments(read, (r) => r);
+  for (const member of unexpected.slice(0, 10))
+    warnings.push(`${label}: unexpected member ${member}, not read`);
+  if (unexpected.length > 10) warnings.push(`${label}: ${unexpected.length - 10} more unexpected members`);
+  if (files === 0) warnings.push(`${label}: the archive holds no documents`);
+  return {
+    kind: "documents",
+    meta: {
+      read: read.length,
+      excluded,
+      archive: { name, bytes, files, laws, unexpected: unexpected.length },
+    },
+    warnings,
+    documents,
+  };
+}
+
+/** Whether the body starts with a ustar or GNU tar header ("ustar" at byte 257). */
+const isTar = (body: Uint8Array) =>
+  body.length >= 512 && String.fromCharCode(...body.subarray(257, 262)) === "ustar";
+
+/**
+ * A body as Lovdata serves it: a yearly Lovtidend archive (bzip2, told by its
+ * "BZh" magic, or an unpacked tar) or a single LTI XML file (zero or one document).
+ */
 export function parseLovdata(input: ParseInput): ParsedSnapshot<DocumentsSnapshot, LovdataMeta> {
-  return parseLovtidend([input]);
+  return isBzip2(input.body) || isTar(input.body) ? parseLovtidendArchive(input) : parseLovtidend([input]);
 }

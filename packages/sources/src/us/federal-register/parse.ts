@@ -101,7 +101,10 @@ function toDocument(doc: Json, warnings: string[]): RegDocument | null {
     url: str(doc.html_url),
     urls,
     cfrReferences: cfrReferences(doc),
-    technologies: mergeTechnologies(technologiesForText(text), ...eccns.map(technologiesForKey)),
+    technologies: mergeTechnologies(
+      technologiesForText(text),
+      ...eccns.map((eccn) => technologiesForKey(eccn)),
+    ),
     // A US rule's own country is not an affected destination.
     countries: findCountries(text).filter((c) => c !== "US"),
     data: {
