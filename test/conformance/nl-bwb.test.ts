@@ -176,9 +176,9 @@ describe("KOOP BWB toestand, the real consolidations of BWBR0002458", () => {
     expect(diffLists(before, parseBwbToestand({ body: Buffer.from(churned) }).entries, ctx)).toEqual([]);
   });
 
-  it("is refused by the strategic-goods source, which watches another BWB work", () => {
+  it("is refused by the strategic-goods source, which watches another regulation", () => {
     expect(() => source.parse({ body: readSample(versions[0]!) })).toThrow(
-      /expected BWB work BWBR\d{7}, found BWBR0002458/,
+      /expected the BWB consolidation of "Regeling geavanceerde productieapparatuur voor halfgeleiders", found "Drank- en Horecawet" \(BWBR0002458\)/,
     );
   });
 });

@@ -4,6 +4,8 @@ import { esBoeExportControl } from "./es/boe/source.ts";
 import { fiFinlexExportControl } from "./fi/finlex/source.ts";
 import { frJorfExportControl } from "./fr/jorf/source.ts";
 import { gbNoticesToExporters } from "./gb/notices-to-exporters/source.ts";
+import { nlBwbStrategicGoods } from "./nl/bwb/source.ts";
+import { nlStaatscourantExportControl } from "./nl/staatscourant/source.ts";
 import { noLovdataExportControl } from "./no/lovdata/source.ts";
 import { usEcfrCcl } from "./us/ecfr-ccl/source.ts";
 import { usFederalRegister } from "./us/federal-register/source.ts";
@@ -18,6 +20,8 @@ export const SOURCES: readonly SourceDefinition[] = [
   gbNoticesToExporters,
   frJorfExportControl,
   noLovdataExportControl,
+  nlBwbStrategicGoods,
+  nlStaatscourantExportControl,
 ];
 
 export function findSource(id: string): SourceDefinition | undefined {

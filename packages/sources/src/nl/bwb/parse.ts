@@ -13,7 +13,22 @@ import {
   type XmlElement,
 } from "../../xml/parse-xml.ts";
 
-export const PARSER_VERSION = "nl.bwb/1";
+// 2: the consolidation is recognised by its citeertitel (the BWB id is found at run time).
+export const PARSER_VERSION = "nl.bwb/2";
+
+const PUBLICATIONS: Record<string, string> = { stcrt: "Stcrt.", stb: "Stb.", trb: "Trb." };
+
+/**
+ * A KOOP publication reference in the form lawyers cite it: BWB's `bron`
+ * ("Stcrt.2024-99999") and KOOP's identifiers ("stcrt-2024-99999") both
+ * become "Stcrt. 2024, 99999", the way the Staatscourant source cites the
+ * same publication, so a list change and the instrument behind it name one
+ * event. Anything else is returned as given.
+ */
+export function publicationCitation(ref: string): string {
+  const m = /^(stcrt|stb|trb)[.-]?\s*(\d{4})[-,]\s*(\d+)$/i.exec(ref.trim());
+  return m ? `${PUBLICATIONS[m[1]!.toLowerCase()]} ${m[2]}, ${m[3]}` : ref.trim();
+}
 
 /**
  * Structural divisions of a BWB text and the key segment each gets. Divisions

@@ -1,45 +1,101 @@
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { HttpClient } from "@regwatch/core/http";
-import { defineSource } from "../../define-source.ts";
+import { defineSource, type SourceContext } from "../../define-source.ts";
+import { discoverBwbWork } from "./discover.ts";
 import {
   type BwbExpression,
   type BwbMeta,
+  type BwbSnapshot,
   PARSER_VERSION,
   parseBwbManifest,
   parseBwbToestand,
   parseBwbToestandSteps,
+  publicationCitation,
 } from "./parse.ts";
 
 /**
- * The Regeling geavanceerde productieapparatuur voor halfgeleiders (Stcrt.
- * 2023, 18212, in force 2023-09-01). SOURCES.md does not give its BWB id
- * (its tag is [U]): the value below is a PLACEHOLDER, not looked up, and MUST
- * BE CONFIRMED against wetten.overheid.nl before the source is registered. A
- * wrong id fails safely: the manifest check and the parser refuse any other work.
+ * The citeertitel of the Regeling geavanceerde productieapparatuur voor
+ * halfgeleiders (Stcrt. 2023, 18212, in force 2023-09-01) [C]. Its BWB id is
+ * not written here: SOURCES.md does not give it, so the source finds the work
+ * by this exact title in KOOP's BWB search and keeps the id in its cursor.
  */
-export const BWB_ID = "BWBR0048464";
+export const REGULATION_TITLE = "Regeling geavanceerde productieapparatuur voor halfgeleiders";
 
-/** KOOP's repository of BWB works (overridable through REGWATCH_ORIGIN_MAP, as every origin). */
+/** The regulation as published [C]: where a person reads it without knowing the BWB id. */
+export const REGULATION_PUBLICATION_URL = "https://zoek.officielebekendmakingen.nl/stcrt-2023-18212.html";
+
+/**
+ * KOOP's repository of BWB works [I: the host public clients of KOOP use, and
+ * the one the BWB search's `locatie_toestand` points to; the paths below it
+ * are those the samples' manifest lists]. Overridable through
+ * REGWATCH_ORIGIN_MAP, as every origin.
+ */
 export const KOOP_REPOSITORY = "https://repository.officiele-overheidspublicaties.nl/bwb";
-export const manifestUrl = (bwbId = BWB_ID) => `${KOOP_REPOSITORY}/${bwbId}/manifest.xml`;
-export const expressionUrl = (expression: BwbExpression, bwbId = BWB_ID) =>
+export const manifestUrl = (bwbId: string) => `${KOOP_REPOSITORY}/${bwbId}/manifest.xml`;
+export const expressionUrl = (expression: BwbExpression, bwbId: string) =>
   `${KOOP_REPOSITORY}/${bwbId}/${expression.xmlPath}`;
 
 /**
- * The manifest, asked conditionally with the ETag kept in the source's own
- * cursor (validator and cursor move together, only when a run succeeds).
+ * How long a discovered BWB id is trusted before the search is asked again.
+ * The manifest check catches a wrong id at once; asking weekly also catches
+ * a second work taking the same title (a consolidation split, a re-issue).
  */
-async function manifest(http: HttpClient, etag: string | null) {
-  const response = await http.get(manifestUrl(), {
+export const REDISCOVER_AFTER_DAYS = 7;
+
+const BWB_ID = /^BWB[RV]\d{7}$/;
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+const daysBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 86_400_000;
+
+/**
+ * The work to read: the id in the cursor while it is fresh, else the one the
+ * BWB search finds by title. A different id than before starts the work's
+ * history afresh (its expressions, hashes and manifest ETag belong to the old one).
+ */
+async function workToRead(ctx: SourceContext): Promise<{ bwbId: string; state: Record<string, unknown> }> {
+  const today = isoDay(ctx.now);
+  const known = typeof ctx.state.bwbId === "string" && BWB_ID.test(ctx.state.bwbId) ? ctx.state.bwbId : null;
+  const checked = typeof ctx.state.bwbIdCheckedAt === "string" ? ctx.state.bwbIdCheckedAt : null;
+  if (known && checked && daysBetween(checked, today) < REDISCOVER_AFTER_DAYS) {
+    return { bwbId: known, state: ctx.state };
+  }
+  const { bwbId, records } = await discoverBwbWork(ctx.http, REGULATION_TITLE);
+  ctx.log.info({ bwbId, records }, "nl.bwb: BWB work found by title");
+  if (known && known !== bwbId) {
+    ctx.log.warn(
+      { was: known, now: bwbId },
+      "nl.bwb: the regulation's BWB id changed; its history starts afresh",
+    );
+    return { bwbId, state: { bwbId, bwbIdCheckedAt: today } };
+  }
+  return { bwbId, state: { ...ctx.state, bwbId, bwbIdCheckedAt: today } };
+}
+
+/**
+ * The manifest, asked conditionally with the ETag kept in the source's own
+ * cursor (validator and cursor move together, only when a run succeeds). It
+ * must be the manifest of the work asked for: a wrong or reused id stops here.
+ */
+async function manifest(http: HttpClient, bwbId: string, etag: string | null) {
+  const response = await http.get(manifestUrl(bwbId), {
     conditional: false,
     headers: etag ? { "if-none-match": etag } : {},
   });
   if (response.notModified) return { etag, expressions: null };
   const parsed = parseBwbManifest(response.body);
-  if (parsed.bwbId !== BWB_ID) {
-    throw new SourceShapeChangedError(`BWB manifest is for ${parsed.bwbId || "no work"}, expected ${BWB_ID}`);
+  if (parsed.bwbId !== bwbId) {
+    throw new SourceShapeChangedError(`BWB manifest is for ${parsed.bwbId || "no work"}, expected ${bwbId}`);
   }
   return { etag: response.headers.etag ?? null, expressions: parsed.expressions };
+}
+
+/** The snapshot, refused unless it is the consolidation of the regulation this source watches. */
+function ofTheRegulation<S extends BwbSnapshot>(snapshot: S): S {
+  const title = snapshot.meta.citationTitle;
+  if (title !== REGULATION_TITLE)
+    throw new SourceShapeChangedError(
+      `expected the BWB consolidation of "${REGULATION_TITLE}", found ${title ? `"${title}"` : "no citeertitel"} (${snapshot.meta.bwbId})`,
+    );
+  return snapshot;
 }
 
 /** The newest expression in force on `today` (future consolidations are published ahead). */
@@ -54,7 +110,7 @@ export const nlBwbStrategicGoods = defineSource<BwbMeta>({
   kind: "list",
   title: "Regeling geavanceerde productieapparatuur voor halfgeleiders (consolidated, BWB)",
   publisher: "KOOP (Kennis- en Exploitatiecentrum Officiële Overheidspublicaties), Basiswettenbestand",
-  officialUrl: `https://wetten.overheid.nl/${BWB_ID}`,
+  officialUrl: REGULATION_PUBLICATION_URL,
   // BWB consolidations are republished on business days; the manifest probe is cheap.
   schedule: "23 7,19 * * *",
   expectations: {
@@ -68,18 +124,11 @@ export const nlBwbStrategicGoods = defineSource<BwbMeta>({
     requiredFields: ["key"],
   },
   parserVersion: PARSER_VERSION,
-  citedAs: ["Regeling geavanceerde productieapparatuur voor halfgeleiders", "Stcrt. 2023, 18212"],
-  parse(input) {
-    const snapshot = parseBwbToestand(input);
-    if (snapshot.meta.bwbId !== BWB_ID)
-      throw new SourceShapeChangedError(`expected BWB work ${BWB_ID}, found ${snapshot.meta.bwbId}`);
-    return snapshot;
-  },
+  // How amending instruments cite it; nl.staatscourant.export-control puts the first in `cfrReferences`.
+  citedAs: [REGULATION_TITLE, "Stcrt. 2023, 18212"],
+  parse: (input) => ofTheRegulation(parseBwbToestand(input)),
   *parseSteps(input) {
-    const snapshot = yield* parseBwbToestandSteps(input);
-    if (snapshot.meta.bwbId !== BWB_ID)
-      throw new SourceShapeChangedError(`expected BWB work ${BWB_ID}, found ${snapshot.meta.bwbId}`);
-    return snapshot;
+    return ofTheRegulation(yield* parseBwbToestandSteps(input));
   },
   // The toestand's `inwerkingtreding`: the date the consolidated text is the law from.
   versionDate: (snapshot, artifact) => snapshot.meta.versionDate ?? artifact.asOf ?? null,
@@ -90,42 +139,47 @@ export const nlBwbStrategicGoods = defineSource<BwbMeta>({
     return {
       publishedAt: null,
       effectiveAt: date,
-      citation: latest?.source ?? null,
-      citationsByDate: Object.fromEntries(meta.amendments.map((a) => [a.date, a.source])),
+      citation: latest ? publicationCitation(latest.source) : null,
+      citationsByDate: Object.fromEntries(
+        meta.amendments.map((a) => [a.date, publicationCitation(a.source)]),
+      ),
       url: `https://wetten.overheid.nl/${meta.bwbId}/${date ?? ""}`.replace(/\/$/, ""),
     };
   },
   async fetch(ctx) {
-    // Cheap probe first: the work's manifest. The expression's XML only when
-    // a newer expression is in force, or the current one was republished
-    // (its SHA-512 in the manifest moved).
-    const seen = typeof ctx.state.lastExpression === "string" ? ctx.state.lastExpression : null;
-    const seenHash = typeof ctx.state.lastHash === "string" ? ctx.state.lastHash : null;
-    const etag = typeof ctx.state.manifestEtag === "string" && seen ? ctx.state.manifestEtag : null;
-    const { expressions, etag: newEtag } = await manifest(ctx.http, etag);
-    if (expressions === null) return { artifacts: [], state: ctx.state };
-    const current = currentExpression(expressions, ctx.now.toISOString().slice(0, 10));
-    if (!current) throw new SourceShapeChangedError(`BWB manifest of ${BWB_ID} lists no expression in force`);
-    const state = { ...ctx.state, manifestEtag: newEtag };
+    // The work first (from the cursor, or found by title), then the cheap
+    // probe: its manifest. The expression's XML only when a newer expression
+    // is in force, or the current one was republished (its SHA-512 in the
+    // manifest moved).
+    const { bwbId, state: found } = await workToRead(ctx);
+    const seen = typeof found.lastExpression === "string" ? found.lastExpression : null;
+    const seenHash = typeof found.lastHash === "string" ? found.lastHash : null;
+    const etag = typeof found.manifestEtag === "string" && seen ? found.manifestEtag : null;
+    const { expressions, etag: newEtag } = await manifest(ctx.http, bwbId, etag);
+    if (expressions === null) return { artifacts: [], state: found };
+    const current = currentExpression(expressions, isoDay(ctx.now));
+    if (!current) throw new SourceShapeChangedError(`BWB manifest of ${bwbId} lists no expression in force`);
+    const state = { ...found, manifestEtag: newEtag };
     if (seen && (current.label < seen || (current.label === seen && current.hash === seenHash))) {
       return { artifacts: [], state };
     }
-    const response = await ctx.http.get(expressionUrl(current));
+    const response = await ctx.http.get(expressionUrl(current, bwbId));
     const artifacts = response.notModified ? [] : [{ response, asOf: current.inForce }];
     return { artifacts, state: { ...state, lastExpression: current.label, lastHash: current.hash } };
   },
   async *backfill(ctx, since) {
-    const { expressions } = await manifest(ctx.http, null);
-    const today = ctx.now.toISOString().slice(0, 10);
+    const { bwbId, state: found } = await workToRead(ctx);
+    const { expressions } = await manifest(ctx.http, bwbId, null);
+    const today = isoDay(ctx.now);
     const wanted = (expressions ?? []).filter((e) => e.inForce >= since && e.inForce <= today);
     let index = 0;
     for (const expression of wanted) {
-      const response = await ctx.http.get(expressionUrl(expression), { conditional: false });
+      const response = await ctx.http.get(expressionUrl(expression, bwbId), { conditional: false });
       yield {
         artifact: { response, asOf: expression.inForce },
         index: ++index,
         total: wanted.length,
-        state: { ...ctx.state, lastExpression: expression.label, lastHash: expression.hash },
+        state: { ...found, lastExpression: expression.label, lastHash: expression.hash },
       };
     }
   },
