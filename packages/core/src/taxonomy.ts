@@ -216,11 +216,11 @@ const SPANISH_RULES = latin([
 
 const ITALIAN_RULES = latin([
   [
-    /(?<!\p{L}|post[- ]?)quantistic(?:[oai]|he)|refrigerator[ei] a diluizione|amplificator[ei] parametric/iu,
+    /(?<!\p{L}|post[- ]?)quantistic(?:[oai]|he)|refrigerator[ei] a diluizione|amplificator[ei] (?:di segnale )?parametric|sistem[ai] di raffreddamento criogenic|criorefrigerator/iu,
     "quantum",
   ],
   [
-    /(?:fabbricazione|produzione) (?:di|dei) semiconduttori|litograf|incisione (?:a secco|al plasma|(?:con|mediante) plasma)|epitass|impiant(?:azione|o) ionic|deposizione di strati atomici|microscopi[oi] elettronic[oi] a scansione|ultravioletto estremo/iu,
+    /(?:fabbricazione|produzione) (?:di|dei) semiconduttori|litograf|incisione (?:a secco|al plasma|(?:con|mediante) plasma)|epitass|impiant(?:azione|o) ionic|deposizione di strati atomici|microscop(?:io|i|ia) elettronic[oia] a scansione|sondator[ei] criogenic[oi] per wafer|ultraviolett[oi] estrem[oi]/iu,
     "semiconductor-manufacturing-equipment",
   ],
   [/circuit[oi] integrat[oi]/iu, "advanced-semiconductors"],
@@ -352,9 +352,13 @@ export function entryTechnologies(entry: TaggableEntry, list: string = DEFAULT_N
   );
 }
 
+const SOFTWARE_OR_TECHNOLOGY = /^[0-9][DE][0-9]{3}/;
+
 /**
- * The technologies of each entry of one list version: its own and everything
- * its parents carry (a paragraph of 4A906 is quantum whatever its words).
+ * The technologies of each entry of one list version: its own, everything
+ * its parents carry (a paragraph of 4A906 is quantum whatever its words), and
+ * for a software or technology entry, those of the entries of the same list it
+ * names.
  * Change records and the alignment matrix are both tagged by it, so they
  * agree. Memoized per key; a parent chain that loops ends where it repeats.
  */
@@ -363,16 +367,37 @@ export function listTagger(
   list: string = DEFAULT_NUMBERING,
 ): (key: string) => TechnologyId[] {
   const memo = new Map<string, TechnologyId[]>();
-  const tagsOf = (key: string, seen: Set<string>): TechnologyId[] => {
+  // `path` holds the keys being tagged above this one: a reference back into it
+  // (a parent chain or two technology entries naming each other) is cut there,
+  // and a result cut short is not remembered, so it is never served as whole.
+  const visit = (key: string, path: Set<string>): { tags: TechnologyId[]; whole: boolean } => {
     const known = memo.get(key);
-    if (known) return known;
+    if (known) return { tags: known, whole: true };
     const entry = byKey.get(key);
-    if (!entry) return [];
-    seen.add(key);
-    const parent = entry.parentKey && !seen.has(entry.parentKey) ? tagsOf(entry.parentKey, seen) : [];
-    const tags = mergeTechnologies(entryTechnologies(entry, list), parent);
-    memo.set(key, tags);
-    return tags;
+    if (!entry) return { tags: [], whole: true };
+    path.add(key);
+    let whole = true;
+    const from = (ref: string): TechnologyId[] => {
+      if (path.has(ref)) {
+        whole = false;
+        return [];
+      }
+      const found = visit(ref, path);
+      if (!found.whole) whole = false;
+      return found.tags;
+    };
+    const parent = entry.parentKey ? from(entry.parentKey) : [];
+    // Software and technology entries (D and E) control what they name: "software specially
+    // designed for equipment specified in 2B910" is additive manufacturing whatever its words.
+    const named = SOFTWARE_OR_TECHNOLOGY.test(key)
+      ? findEccns(`${entry.heading ?? ""} ${entry.text}`)
+          .filter((ref) => ref !== key.slice(0, 5) && byKey.has(ref))
+          .map(from)
+      : [];
+    path.delete(key);
+    const tags = mergeTechnologies(entryTechnologies(entry, list), parent, ...named);
+    if (whole) memo.set(key, tags);
+    return { tags, whole };
   };
-  return (key) => tagsOf(key, new Set());
+  return (key) => visit(key, new Set()).tags;
 }

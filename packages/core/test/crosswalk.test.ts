@@ -93,4 +93,30 @@ describe("the crosswalk table", () => {
     // Read in the CCL's numbering, the same entries carry nothing.
     expect(listTagger(entries)("PL9014.a")).toEqual([]);
   });
+
+  it("tags software and technology by the entries of the same list they name, and only those", () => {
+    const entries = new Map(
+      [
+        { key: "2B910", parentKey: null, heading: null, text: "Additive manufacturing equipment for metal" },
+        { key: "2D910", parentKey: null, heading: null, text: "Software for equipment specified in 2B910." },
+        { key: "2E910", parentKey: null, heading: null, text: "Technology for 2D910 or for 2E911." },
+        { key: "2E911", parentKey: null, heading: null, text: "Technology for items in 2E910." },
+        {
+          key: "2B911",
+          parentKey: null,
+          heading: null,
+          text: "Equipment other than that specified in 2B910.",
+        },
+        { key: "2D999", parentKey: null, heading: null, text: "Software for 2B001 (not in this list)." },
+      ].map((e) => [e.key, e]),
+    );
+    const tags = listTagger(entries, "xx.example");
+    expect(tags("2D910")).toEqual(["additive-manufacturing"]);
+    // Through a software entry, and around a loop of two technology entries without end.
+    expect(tags("2E910")).toEqual(["additive-manufacturing"]);
+    expect(tags("2E911")).toEqual(["additive-manufacturing"]);
+    // Equipment entries name others to exclude them: no inheritance.
+    expect(tags("2B911")).toEqual([]);
+    expect(tags("2D999")).toEqual([]);
+  });
 });

@@ -35,6 +35,7 @@ const CADENCES: Record<string, string> = {
   "no.lovdata.export-control": "twice a day",
   "nl.bwb.strategic-goods": "twice a day",
   "nl.staatscourant.export-control": "twice a day",
+  "it.normattiva.export-control": "cron 40 6 * * 1-6",
 };
 
 interface SourceJson {

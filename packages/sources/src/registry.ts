@@ -4,6 +4,7 @@ import { esBoeExportControl } from "./es/boe/source.ts";
 import { fiFinlexExportControl } from "./fi/finlex/source.ts";
 import { frJorfExportControl } from "./fr/jorf/source.ts";
 import { gbNoticesToExporters } from "./gb/notices-to-exporters/source.ts";
+import { itNormattivaExportControl } from "./it/normattiva/source.ts";
 import { nlBwbStrategicGoods } from "./nl/bwb/source.ts";
 import { nlStaatscourantExportControl } from "./nl/staatscourant/source.ts";
 import { noLovdataExportControl } from "./no/lovdata/source.ts";
@@ -22,6 +23,7 @@ export const SOURCES: readonly SourceDefinition[] = [
   noLovdataExportControl,
   nlBwbStrategicGoods,
   nlStaatscourantExportControl,
+  itNormattivaExportControl,
 ];
 
 export function findSource(id: string): SourceDefinition | undefined {
