@@ -200,12 +200,20 @@ export function describeCadence(cron: string): string {
   return `${perDay}${days}`;
 }
 
-/** "" for every day, ", Mon–Fri" for weekdays, null for any other set of days. */
+const DAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/**
+ * "" for every day, ", Mon–Fri" for weekdays, ", Mon–Sat" for any run of
+ * consecutive days Monday on (gazettes that publish on Saturdays), null for
+ * any other set of days.
+ */
 function dayClause(everyDay: boolean, values: readonly (number | string)[]): string | null {
   if (everyDay) return "";
   // Sunday may be written 0 or 7.
   const days = [...new Set(values.map((day) => (day === 7 ? 0 : Number(day))))].sort((a, b) => a - b);
-  return days.join(",") === WEEKDAYS ? ", Mon–Fri" : null;
+  if (days.join(",") === WEEKDAYS) return ", Mon–Fri";
+  const run = days.length > 1 && days.every((d, i) => d === days[0]! + i) && days[0] !== 0;
+  return run ? `, ${DAY_NAMES[days[0]!]}–${DAY_NAMES[days.at(-1)!]}` : null;
 }
 
 function cronExpression(pattern: string, currentDate: Date): CronExpression {

@@ -335,12 +335,16 @@ describe("describeCadence", () => {
     expect(describeCadence("0 */6 * * 1-5")).toBe("every 6 h, Mon–Fri");
     // Five hours do not divide the day: the 20:00 → 00:00 gap is 4 h, so it is not "every 5 h".
     expect(describeCadence("0 */5 * * *")).toBe("5 times a day");
+    // Gazettes that come out on Saturdays too.
+    expect(describeCadence("40 6 * * 1-6")).toBe("once a day, Mon–Sat");
+    expect(describeCadence("0 7 * * 2-4")).toBe("once a day, Tue–Thu");
   });
 
   it("falls back to the pattern for anything less regular", () => {
     expect(describeCadence("*/15 * * * *")).toBe("cron */15 * * * *");
     expect(describeCadence("0 9 1 * *")).toBe("cron 0 9 1 * *");
     expect(describeCadence("0 9 * * 0,6")).toBe("cron 0 9 * * 0,6");
+    expect(describeCadence("0 9 * * 1,3,5")).toBe("cron 0 9 * * 1,3,5");
   });
 
   it("refuses an invalid pattern", () => {

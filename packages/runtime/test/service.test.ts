@@ -29,13 +29,17 @@ const CADENCES: Record<string, string> = {
   "us.ecfr.ccl": "every 6 h",
   "ca.export-control-list": "twice a day",
   "es.boe.export-control": "twice a day",
+  "gb.legislation.eco-schedules": "twice a day",
+  "gb.legislation.eco-amendments": "twice a day",
+  "eu.cellar.annex-i": "once a day, Mon–Fri",
+  "eu.cellar.amending-acts": "twice a day, Mon–Fri",
   "fi.finlex.export-control": "twice a day, Mon–Fri",
   "gb.govuk.notices-to-exporters": "3 times a day, Mon–Fri",
   "fr.jorf.export-control": "once a day",
   "no.lovdata.export-control": "twice a day",
   "nl.bwb.strategic-goods": "twice a day",
   "nl.staatscourant.export-control": "twice a day",
-  "it.normattiva.export-control": "cron 40 6 * * 1-6",
+  "it.normattiva.export-control": "once a day, Mon–Sat",
 };
 
 interface SourceJson {

@@ -1,8 +1,12 @@
 import { caExportControlList } from "./ca/export-control-list/source.ts";
 import type { SourceDefinition } from "./define-source.ts";
 import { esBoeExportControl } from "./es/boe/source.ts";
+import { euCellarAnnexI } from "./eu/annex-i/source.ts";
+import { euCellarAmendingActs } from "./eu/cellar-acts/source.ts";
 import { fiFinlexExportControl } from "./fi/finlex/source.ts";
 import { frJorfExportControl } from "./fr/jorf/source.ts";
+import { gbEcoSchedules } from "./gb/eco-schedules/source.ts";
+import { gbEcoAmendments } from "./gb/legislation-effects/source.ts";
 import { gbNoticesToExporters } from "./gb/notices-to-exporters/source.ts";
 import { itNormattivaExportControl } from "./it/normattiva/source.ts";
 import { nlBwbStrategicGoods } from "./nl/bwb/source.ts";
@@ -11,19 +15,27 @@ import { noLovdataExportControl } from "./no/lovdata/source.ts";
 import { usEcfrCcl } from "./us/ecfr-ccl/source.ts";
 import { usFederalRegister } from "./us/federal-register/source.ts";
 
-/** Every source regwatch runs, listed explicitly: nothing is discovered by file name. */
+/**
+ * Every source regwatch runs, listed explicitly: nothing is discovered by file
+ * name. Within a jurisdiction the instruments come before the lists they
+ * amend, so a run of everything links a list change to its instrument.
+ */
 export const SOURCES: readonly SourceDefinition[] = [
   usFederalRegister,
   usEcfrCcl,
   caExportControlList,
-  esBoeExportControl,
-  fiFinlexExportControl,
+  euCellarAmendingActs,
+  euCellarAnnexI,
+  gbEcoAmendments,
+  gbEcoSchedules,
   gbNoticesToExporters,
   frJorfExportControl,
-  noLovdataExportControl,
-  nlBwbStrategicGoods,
-  nlStaatscourantExportControl,
   itNormattivaExportControl,
+  esBoeExportControl,
+  nlStaatscourantExportControl,
+  nlBwbStrategicGoods,
+  fiFinlexExportControl,
+  noLovdataExportControl,
 ];
 
 export function findSource(id: string): SourceDefinition | undefined {
