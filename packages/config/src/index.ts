@@ -110,6 +110,9 @@ export const ENVIRONMENT_VARIABLES = [
   "REGWATCH_STALE_AFTER_RUNS",
   "REGWATCH_ALLOW_PRIVATE_WEBHOOKS",
   "REGWATCH_PUBLIC_READ",
+  // Read by fr.jorf.export-control when it fetches, never logged: the Légifrance API through PISTE.
+  "LEGIFRANCE_CLIENT_ID",
+  "LEGIFRANCE_CLIENT_SECRET",
   "npm_lifecycle_event",
 ] as const;
 export type EnvironmentVariable = (typeof ENVIRONMENT_VARIABLES)[number];
