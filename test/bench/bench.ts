@@ -7,7 +7,8 @@
 //
 // And the word diff of a fully rewritten 20 KB and 200 KB paragraph against
 // tokenizing the same two texts (the least any word diff must do); and the
-// peak memory of ingesting a 60 MB list on both databases (large-document.ts).
+// peak memory of ingesting a 60 MB list on both databases (large-document.ts);
+// and reading Norway's yearly Lovtidend tar.bz2 against decompressing it (archive.ts).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -379,6 +380,9 @@ await benchWholeProcessOn(cclPair);
 const { benchJobs } = await import("./jobs.ts");
 await benchJobs();
 // Alerts: matching one change against 100k subscriptions, by index and one by one (match.ts).
+const { benchLovtidendArchive } = await import("./archive.ts");
+await benchLovtidendArchive();
+
 const { benchMatch } = await import("./match.ts");
 await benchMatch();
 // Mail: 10,000 alert messages through regwatch's pooled mailer and through bare
