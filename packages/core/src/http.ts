@@ -7,6 +7,11 @@ export interface HttpRequestOptions {
   conditional?: boolean;
   /** Override the client's response size cap for this request, in bytes. */
   maxBytes?: number;
+  /**
+   * Error statuses this caller reads itself (a day's summary not published yet
+   * answers 404): returned as a response with their body instead of thrown.
+   */
+  acceptStatuses?: readonly number[];
 }
 
 export interface HttpResponse {

@@ -116,6 +116,19 @@ export function shortUrl(url: string): string {
   }
 }
 
+/** Header names as one case, so a caller's `Accept` replaces the default `accept` instead of joining it. */
+function lowerCaseKeys(headers: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/** One request as `once` sends it. */
+interface RequestInit {
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  body?: string;
+  acceptStatuses?: readonly number[];
+}
+
 class RetryableError extends Error {
   constructor(
     message: string,
@@ -207,19 +220,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     if (wait > 0) await pause(wait, url);
   }
 
-  async function once(
-    url: string,
-    target: string,
-    init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string },
-    maxBytes: number,
-  ) {
+  async function once(url: string, target: string, init: RequestInit, maxBytes: number) {
     await politeTurn(new URL(target).host, url);
     throwIfStopping(url);
     const timeout = AbortSignal.timeout(options.timeoutMs);
     let response: Response;
     try {
       response = await fetch(target, {
-        ...init,
+        method: init.method,
+        headers: init.headers,
+        body: init.body,
         redirect: "follow",
         signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
       });
@@ -238,7 +248,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       await response.body?.cancel();
       return { response, body: new Uint8Array() };
     }
-    if (response.status >= 400) {
+    if (response.status >= 400 && !init.acceptStatuses?.includes(response.status)) {
       await response.body?.cancel();
       throw new SourceUnavailableError(`${shortUrl(url)}: HTTP ${response.status}`);
     }
@@ -252,11 +262,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   }
 
   /** One request with retries: network errors, 5xx and 429 are tried again with backoff. */
-  async function request(
-    url: string,
-    init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string },
-    maxBytes: number,
-  ): Promise<HttpResponse> {
+  async function request(url: string, init: RequestInit, maxBytes: number): Promise<HttpResponse> {
     const target = mapOrigin(url, options.originMap);
     let lastError: RetryableError | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -303,14 +309,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const headers: Record<string, string> = {
         "user-agent": options.userAgent,
         accept: "application/json, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5",
-        ...req.headers,
+        ...lowerCaseKeys(req.headers),
       };
       if (req.conditional !== false && options.validators) {
         const v = await options.validators.get(url);
         if (v?.etag) headers["if-none-match"] = v.etag;
         if (v?.lastModified) headers["if-modified-since"] = v.lastModified;
       }
-      return request(url, { method: "GET", headers }, req.maxBytes ?? options.maxBytes);
+      return request(
+        url,
+        { method: "GET", headers, acceptStatuses: req.acceptStatuses },
+        req.maxBytes ?? options.maxBytes,
+      );
     },
     async post(url: string, body: string, req: HttpPostOptions = {}): Promise<HttpResponse> {
       throwIfStopping(url);
@@ -318,7 +328,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         "user-agent": options.userAgent,
         accept: "application/json, application/xml;q=0.9, */*;q=0.5",
         "content-type": "application/json",
-        ...req.headers,
+        ...lowerCaseKeys(req.headers),
       };
       return request(url, { method: "POST", headers, body }, req.maxBytes ?? options.maxBytes);
     },

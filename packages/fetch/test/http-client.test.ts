@@ -98,6 +98,20 @@ describe("http client", () => {
     expect((refused as Error).message).not.toContain("s3cret");
   });
 
+  it("lets a caller's header replace the default whatever its case, and returns a status it reads itself", async () => {
+    server = await startSourceServer({ "/sumario/20251111": () => ({ status: 404, body: "Not Found" }) });
+    const { http } = client(server.origin);
+    const answer = await http.get("https://www.ecfr.gov/sumario/20251111", {
+      headers: { Accept: "application/xml" },
+      acceptStatuses: [404],
+    });
+    expect(answer.status).toBe(404);
+    expect(Buffer.from(answer.body).toString()).toBe("Not Found");
+    expect(server.requests[0]!.headers.accept).toBe("application/xml");
+    // Without asking for it, a 404 is the source being unavailable.
+    await expect(http.get("https://www.ecfr.gov/sumario/20251111")).rejects.toThrow(/HTTP 404/);
+  });
+
   it("retries a 503 with backoff and returns the answer that follows", async () => {
     let calls = 0;
     server = await startSourceServer({ "/x": () => (++calls < 3 ? { status: 503 } : { body: "ok" }) });

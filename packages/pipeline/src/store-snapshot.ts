@@ -92,7 +92,9 @@ export async function storeAccepted(tx: Db, a: AcceptedSnapshot) {
   let eventId: number | null = null;
   if (a.instrument && "id" in a.instrument) eventId = a.instrument.id;
   else if (a.instrument)
-    eventId = (await upsertEvent(tx, { jurisdiction: a.source.jurisdiction, ...a.instrument })).id;
+    eventId = (
+      await upsertEvent(tx, { jurisdiction: a.source.jurisdiction, ...a.instrument }, { fill: true })
+    ).id;
   const inserted = await insertChanges(tx, a.records, { snapshotId: row.id, eventId });
   // In the same transaction as the records: an alert is never lost, nor written twice.
   if (a.outbox && inserted > 0) await a.outbox(tx, a.records, { snapshotId: row.id, at: a.runAt });

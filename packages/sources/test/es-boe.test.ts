@@ -5,7 +5,8 @@ import type { HttpRequestOptions, HttpResponse } from "@regwatch/core/http";
 import { documentsSnapshotSchema } from "@regwatch/core/schemas";
 import { technologiesForText } from "@regwatch/core/taxonomy";
 import { describe, expect, it } from "vitest";
-import { silentLog } from "../../../test/support/test-http.ts";
+import { startSourceServer } from "../../../test/support/source-server.ts";
+import { silentLog, testHttpClient } from "../../../test/support/test-http.ts";
 import {
   exportControlItems,
   exportControlVerdict,
@@ -261,42 +262,37 @@ describe("es.boe.export-control definition and fetch", () => {
     expect(sumarioUrl("2025-11-12")).toBe("https://www.boe.es/datosabiertos/api/boe/sumario/20251112");
   });
 
-  it("fetches the summary, then only the matching order's XML, conditionally", async () => {
-    const asked: { url: string; options?: HttpRequestOptions }[] = [];
-    const respond = (url: string, body: Buffer | null, status = 200): HttpResponse => ({
-      url,
-      status,
-      notModified: false,
-      contentType: "application/xml",
-      headers: {},
-      body: body ?? new Uint8Array(0),
-      sha256: "x",
-      fetchedAt: "2025-11-12T10:00:00Z",
+  it("fetches the summary, then only the matching order's XML; a day not published yet is read again", async () => {
+    // The real HTTP client on a local server: a 404 for a summary is an answer the source reads, not a failure.
+    const server = await startSourceServer((url) => {
+      if (url.pathname.endsWith("/sumario/20251111")) return () => ({ status: 404, body: "Not Found" });
+      if (url.pathname.endsWith("/sumario/20251112"))
+        return () => ({ body: fixture(API), headers: { "content-type": "application/xml" } });
+      if (url.pathname === "/diario_boe/xml.php" && url.search === "?id=BOE-A-2025-90003")
+        return () => ({ body: fixture(ORDER), headers: { "content-type": "application/xml" } });
+      return undefined;
     });
-    const http = {
-      get: async (url: string, options?: HttpRequestOptions) => {
-        asked.push({ url, options });
-        if (url.endsWith("/20251111")) return respond(url, null, 404);
-        if (url.endsWith("/20251112")) return respond(url, fixture(API));
-        if (url.endsWith("id=BOE-A-2025-90003")) return respond(url, fixture(ORDER));
-        throw new Error(`unexpected ${url}`);
-      },
-    };
-    const result = await source.fetch({
-      http,
-      log: silentLog,
-      now: new Date("2025-11-12T10:00:00Z"),
-      state: { lastDay: "2025-11-10" },
-    });
-    expect(asked.map((a) => a.url)).toEqual([
-      "https://www.boe.es/datosabiertos/api/boe/sumario/20251111",
-      "https://www.boe.es/datosabiertos/api/boe/sumario/20251112",
-      "https://www.boe.es/diario_boe/xml.php?id=BOE-A-2025-90003",
-    ]);
-    expect(asked[0]!.options?.headers).toEqual({ Accept: "application/xml" });
-    expect(asked.every((a) => a.options?.conditional !== false)).toBe(true);
-    expect(result.artifacts.map((a) => a.response.url)).toEqual([asked[1]!.url, asked[2]!.url]);
-    // The 11th had no summary yet: it is read again next run.
-    expect(result.state).toEqual({ lastDay: "2025-11-10" });
+    try {
+      const result = await source.fetch({
+        http: testHttpClient({ "https://www.boe.es": server.origin }),
+        log: silentLog,
+        now: new Date("2025-11-12T10:00:00Z"),
+        state: { lastDay: "2025-11-10" },
+      });
+      expect(server.requests.map((r) => r.path)).toEqual([
+        "/datosabiertos/api/boe/sumario/20251111",
+        "/datosabiertos/api/boe/sumario/20251112",
+        "/diario_boe/xml.php?id=BOE-A-2025-90003",
+      ]);
+      expect(server.requests[0]!.headers.accept).toBe("application/xml");
+      expect(result.artifacts.map((a) => a.response.url)).toEqual([
+        "https://www.boe.es/datosabiertos/api/boe/sumario/20251112",
+        "https://www.boe.es/diario_boe/xml.php?id=BOE-A-2025-90003",
+      ]);
+      // The 11th had no summary yet: it is read again next run.
+      expect(result.state).toEqual({ lastDay: "2025-11-10" });
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { ChangeRecord } from "@regwatch/core/schemas";
-import { and, asc, eq, exists, getTableColumns, gte, inArray, lt, type SQL } from "drizzle-orm";
+import { and, asc, eq, exists, getTableColumns, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../open-database.ts";
 import {
   changeCountriesTable,
@@ -198,12 +198,31 @@ export async function listChanges(db: Db, filters: ChangeFilters = {}): Promise<
 
 export type EventRow = typeof eventsTable.$inferSelect;
 
-export async function upsertEvent(db: Db, event: typeof eventsTable.$inferInsert): Promise<EventRow> {
+/**
+ * The instrument by (jurisdiction, citation). A documents source publishes the
+ * instrument itself: its facts replace what was known. A list that only names
+ * the instrument it was amended by (`fill`) adds what is still unknown and
+ * never overwrites the publication's own date and address with its own.
+ */
+export async function upsertEvent(
+  db: Db,
+  event: typeof eventsTable.$inferInsert,
+  options: { fill?: boolean } = {},
+): Promise<EventRow> {
   const { jurisdiction: _j, citation: _c, ...rest } = event;
+  const set = options.fill
+    ? {
+        documentId: sql`coalesce(${eventsTable.documentId}, excluded.document_id)`,
+        title: sql`coalesce(${eventsTable.title}, excluded.title)`,
+        publishedAt: sql`coalesce(${eventsTable.publishedAt}, excluded.published_at)`,
+        effectiveAt: sql`coalesce(${eventsTable.effectiveAt}, excluded.effective_at)`,
+        url: sql`coalesce(${eventsTable.url}, excluded.url)`,
+      }
+    : rest;
   const [row] = await db
     .insert(eventsTable)
     .values(event)
-    .onConflictDoUpdate({ target: [eventsTable.jurisdiction, eventsTable.citation], set: rest })
+    .onConflictDoUpdate({ target: [eventsTable.jurisdiction, eventsTable.citation], set })
     .returning();
   return row!;
 }

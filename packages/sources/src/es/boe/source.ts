@@ -63,6 +63,7 @@ export const esBoeExportControl = defineSource({
     for (const day of daysToRead(last, ctx.now)) {
       const response: HttpResponse = await ctx.http.get(sumarioUrl(day), {
         headers: { Accept: "application/xml" },
+        acceptStatuses: [404],
       });
       // No summary that day (or not yet): the API answers 404 [I]; try again next run.
       if (response.status === 404) {
