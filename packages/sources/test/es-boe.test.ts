@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
-import type { HttpRequestOptions, HttpResponse } from "@regwatch/core/http";
 import { documentsSnapshotSchema } from "@regwatch/core/schemas";
 import { technologiesForText } from "@regwatch/core/taxonomy";
 import { describe, expect, it } from "vitest";
