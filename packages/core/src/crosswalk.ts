@@ -164,6 +164,24 @@ export const CROSSWALK: readonly CrosswalkRow[] = [
       "Regeling geavanceerde productieapparatuur voor halfgeleiders (Stcrt. 2023, 18212): every item it lists is semiconductor production equipment (its title and Article 2)",
     ],
   },
+  {
+    id: "no-national-list-iii",
+    item: "Norway's List III (Vedlegg III to the export-control regulation): advanced semiconductor production equipment and quantum computers, read as a whole",
+    technologies: ["quantum", "semiconductor-manufacturing-equipment"],
+    entries: [
+      {
+        list: "no.lovdata.export-control-regulation",
+        jurisdiction: "NO",
+        keys: ["vedlegg.III"],
+        instrument: "FOR-2024-10-02-2386",
+        since: "2024-11-01",
+      },
+    ],
+    sources: [
+      "regwatch source catalogue (SOURCES.md), Norway: List III, national emerging technologies (advanced semiconductor production, quantum computers), in force 2024-11-01; its numbering is not known, and Lovdata publishes the list only as a PDF",
+      "FOR-2013-06-19-718, Vedlegg III: \u201cTilføyd ved forskrift 2 okt 2024 nr. 2386 (i kraft 1 nov 2024)\u201d",
+    ],
+  },
   // US-only numbers: the 9x and x90 entries of the CCL are US national controls
   // (a 9xx number in another list is not the same item).
   {

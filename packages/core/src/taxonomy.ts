@@ -128,9 +128,12 @@ function latin(rules: readonly (readonly [RegExp, TechnologyId])[]): (readonly [
 }
 
 const NORWEGIAN_RULES = latin([
-  [/(?<!\p{L}|post[- ])kvante|fortynningskjøle/iu, "quantum"],
   [
-    /halvleder(?:produksjon|fabrikasjon|utstyr)|(?:produksjon|fremstilling|framstilling) av halvledere|litografi|(?:tørr|plasma)etsing|etseutstyr|epitaksi|ioneimplant|atomlagsdeponering|sveipeelektronmikroskop|ekstrem ultrafiolett/iu,
+    /(?<!\p{L}|post[- ])kvante|fortynningskjøle|kryo-?CMOS|kryokjøler|kryogene? kjølesystem|parametriske? (?:signal)?forsterk/iu,
+    "quantum",
+  ],
+  [
+    /halvleder(?:produksjon|fabrikasjon|utstyr)|(?:produksjon|fremstilling|framstilling) av halvledere|litografi|(?:tørr|plasma)etsing|etseutstyr|epitaksi|ioneimplant|atomlagsdeponering|sveipeelektronmikroskop|ekstrem ultrafiolett|kryogene? (?:wafer|halvlederskive)-?prob/iu,
     "semiconductor-manufacturing-equipment",
   ],
   [/integrerte? krets|mikroprosessor/iu, "advanced-semiconductors"],

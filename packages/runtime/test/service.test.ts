@@ -37,6 +37,7 @@ const CADENCES: Record<string, string> = {
   "gb.govuk.notices-to-exporters": "3 times a day, Mon–Fri",
   "fr.jorf.export-control": "once a day",
   "no.lovdata.export-control": "twice a day",
+  "no.lovdata.export-control-regulation": "twice a day",
   "nl.bwb.strategic-goods": "twice a day",
   "nl.staatscourant.export-control": "twice a day",
   "it.normattiva.export-control": "once a day, Mon–Sat",

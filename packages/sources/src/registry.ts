@@ -11,6 +11,7 @@ import { gbNoticesToExporters } from "./gb/notices-to-exporters/source.ts";
 import { itNormattivaExportControl } from "./it/normattiva/source.ts";
 import { nlBwbStrategicGoods } from "./nl/bwb/source.ts";
 import { nlStaatscourantExportControl } from "./nl/staatscourant/source.ts";
+import { noLovdataExportControlRegulation } from "./no/export-control-regulation/source.ts";
 import { noLovdataExportControl } from "./no/lovdata/source.ts";
 import { usEcfrCcl } from "./us/ecfr-ccl/source.ts";
 import { usFederalRegister } from "./us/federal-register/source.ts";
@@ -36,6 +37,7 @@ export const SOURCES: readonly SourceDefinition[] = [
   nlBwbStrategicGoods,
   fiFinlexExportControl,
   noLovdataExportControl,
+  noLovdataExportControlRegulation,
 ];
 
 export function findSource(id: string): SourceDefinition | undefined {
