@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import { documentsSnapshotSchema } from "@regwatch/core/schemas";
 import { describe, expect, it } from "vitest";
 import {
+  exportControlMembers,
   parseLovtidend,
   parseLovtidendArchive,
   parseLtiDocument,
@@ -182,6 +183,22 @@ describe("Norway: the real Lovtidend 2025 archive (tar.bz2, 1,272 members)", () 
 
   it("gives the same documents as the single files cut from it", () => {
     expect(snapshot.documents).toEqual(parseLovtidend(inputs).documents);
+  });
+
+  it("hands the fetch exactly the three amendments' members, byte for byte the files cut from it", () => {
+    // What the fetch archives instead of the year's archive (rebuilt nightly).
+    const { members, files } = exportControlMembers(body, "lovtidend-avd1-2025.tar.bz2");
+    expect(files).toBe(1272);
+    expect(members.map((m) => m.name)).toEqual([
+      "lti/2025/sf-20250820-1674.xml",
+      "lti/2025/sf-20250829-1757.xml",
+      "lti/2025/sf-20250919-1883.xml",
+    ]);
+    const single = sampleFiles(
+      "no",
+      /^lovdata-lti-xml-FOR-2025-0[89]-.*eksportkontrollforskriften.*\.xml$/,
+    ).map((f) => readSample(f));
+    expect(members.map((m) => Buffer.from(m.content))).toEqual(single);
   });
 
   it("reads every regulation, counts the laws, and leaves out the sanctions amendments", () => {

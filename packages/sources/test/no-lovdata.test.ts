@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { ResponseTooLargeError, SourceShapeChangedError } from "@regwatch/core/errors";
 import type { HttpClient, HttpRequestOptions, HttpResponse, Logger } from "@regwatch/core/http";
 import { documentsSnapshotSchema } from "@regwatch/core/schemas";
+import { sha256Hex } from "@regwatch/core/text";
 import { describe, expect, it } from "vitest";
 import { startSourceServer } from "../../../test/support/source-server.ts";
 import { silentLog, testHttpClient } from "../../../test/support/test-http.ts";
@@ -552,6 +553,7 @@ describe("no.lovdata archive parser", () => {
 
 const LIST_URL = "https://api.lovdata.no/v1/publicData/list";
 const ARCHIVE_2025 = "https://api.lovdata.no/v1/publicData/get/lovtidend-avd1-2025.tar.bz2";
+const MEMBER_2100 = "lti/2025/sf-20251201-2100.xml";
 const ARCHIVE_2026 = "https://api.lovdata.no/v1/publicData/get/lovtidend-avd1-2026.tar.bz2";
 
 /** The list as Lovdata answers it (shape from captured answers [I]). */
@@ -699,11 +701,18 @@ describe("no.lovdata.export-control definition and fetch", () => {
     expect(fake.asked[0]!.options).toEqual({ conditional: false, headers: { accept: "application/json" } });
     // The archive is asked conditionally (the client's validators of the last stored archive).
     expect(fake.asked[1]!.options?.conditional).not.toBe(false);
-    expect(first.artifacts.map((a) => a.response.url)).toEqual([ARCHIVE_2025]);
+    // Not the year's archive (rebuilt nightly): its one export-control amendment, byte for byte.
+    expect(first.artifacts.map((a) => a.response.url)).toEqual([`${ARCHIVE_2025}#${MEMBER_2100}`]);
+    const [member] = first.artifacts;
+    expect(member!.response.sha256).toBe(sha256Hex(member!.response.body));
+    expect(
+      source.parse({ body: member!.response.body, url: member!.response.url }).documents.map((d) => d.id),
+    ).toEqual(["LTI/forskrift/2025-12-01-2100"]);
     expect(first.state).toEqual({
       list: { etag: '"l1"', lastModified: null },
       archives: { "lovtidend-avd1-2025.tar.bz2": { lastModified: "2025-10-28T02:31:59.418Z", size: 2044 } },
       checkedAt: "2025-10-28T04:20:00.000Z",
+      members: { [MEMBER_2100]: member!.response.sha256 },
     });
 
     // The server ignores the validators and answers 200 with the same list: still no download.
@@ -770,7 +779,8 @@ describe("no.lovdata.export-control definition and fetch", () => {
     });
     const result = await source.fetch(ctxAt(fake.http, "2026-01-02T04:20:00Z", state));
     expect(fake.urls()).toEqual([LIST_URL, ARCHIVE_2025, ARCHIVE_2026]);
-    expect(result.artifacts.map((a) => a.response.url)).toEqual([ARCHIVE_2025, ARCHIVE_2026]);
+    // The same amendment in both archives (the hand-made fixture serves for both years): taken once.
+    expect(result.artifacts.map((a) => a.response.url)).toEqual([`${ARCHIVE_2025}#${MEMBER_2100}`]);
     // 2024's cursor is dropped: it is never looked at again.
     expect(Object.keys(result.state.archives as object)).toEqual([
       "lovtidend-avd1-2025.tar.bz2",
@@ -862,7 +872,9 @@ describe("no.lovdata.export-control definition and fetch", () => {
       steps.push(step);
     expect(fake.urls()).toEqual([LIST_URL, ARCHIVE_2025]);
     expect(fake.asked[1]!.options).toEqual({ conditional: false });
-    expect(steps.map((s) => [s.index, s.total, s.artifact.response.url])).toEqual([[1, 1, ARCHIVE_2025]]);
+    expect(steps.map((s) => [s.index, s.total, s.artifact.response.url])).toEqual([
+      [1, 1, `${ARCHIVE_2025}#${MEMBER_2100}`],
+    ]);
     expect(steps[0]!.state).toMatchObject({
       archives: { "lovtidend-avd1-2025.tar.bz2": { lastModified: "2025-10-28T02:31:59.000Z", size: 2044 } },
     });
@@ -891,7 +903,7 @@ describe("no.lovdata.export-control definition and fetch", () => {
       const first = await source.fetch(ctxAt(http, "2025-12-05T04:20:00Z"));
       expect(first.artifacts).toHaveLength(1);
       const { response } = first.artifacts[0]!;
-      expect(response.url).toBe(ARCHIVE_2025);
+      expect(response.url).toBe(`${ARCHIVE_2025}#${MEMBER_2100}`);
       const snapshot = source.parse({
         body: response.body,
         url: response.url,

@@ -397,6 +397,34 @@ export const ARCHIVE_LIMITS: TarLimits = { maxBytes: 256 * 1024 * 1024, maxMembe
 const MEMBER = /^lti\/\d{4}\/(sf|nl)-(\d{4})(\d{2})(\d{2})-(\d+)\.xml$/;
 
 /**
+ * The members of a yearly Lovtidend archive that amend FOR-2013-06-19-718,
+ * byte for byte as the archive holds them: what a fetch archives instead of
+ * the whole year (rebuilt nightly), each then parsed as one LTI file. Strict
+ * as the archive parse: a corrupt archive or a malformed member is an error.
+ */
+export function exportControlMembers(
+  body: Uint8Array,
+  name: string | null,
+  limits: TarLimits = ARCHIVE_LIMITS,
+): { members: { name: string; content: Uint8Array }[]; files: number } {
+  const label = name ?? "Lovtidend archive";
+  const members: { name: string; content: Uint8Array }[] = [];
+  const tar = new TarReader({
+    limits,
+    name: label,
+    select: (file) => MEMBER.exec(file.name)?.[1] === "sf",
+    onFile(file, content) {
+      if (parseLtiDocument({ body: content, url: `${label}:${file.name}` }).amendsExportControl)
+        members.push({ name: file.name, content: content.slice() });
+    },
+  });
+  if (isBzip2(body)) bunzip2(body, (slice) => tar.write(slice), { maxBytes: limits.maxBytes, name: label });
+  else tar.write(body);
+  const { files } = tar.end();
+  return { members, files };
+}
+
+/**
  * A yearly Norsk Lovtidend avd. I archive (`lovtidend-avd1-{year}.tar.bz2`:
  * bzip2 of a GNU tar with one LTI XML file per document; or the tar itself) → the amendments of
  * FOR-2013-06-19-718 it holds. Every regulation (`sf-*.xml`) is read as it

@@ -1,7 +1,8 @@
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { HttpResponse } from "@regwatch/core/http";
+import { sha256Hex } from "@regwatch/core/text";
 import { defineSource, type FetchedArtifact, type SourceContext } from "../../define-source.ts";
-import { LOVDATA_ORIGIN, PARSER_VERSION, parseLovdata } from "./parse.ts";
+import { exportControlMembers, LOVDATA_ORIGIN, PARSER_VERSION, parseLovdata } from "./parse.ts";
 import {
   bundleHolding,
   type PublicDataFile,
@@ -40,6 +41,8 @@ export interface LovdataState extends Record<string, unknown> {
   archives: Record<string, ArchiveCursor>;
   /** When the list was last read whole: a file modified after it moved since the last run. */
   checkedAt: string | null;
+  /** The export-control members archived, by member path, with their SHA-256: each is taken once, again only when it changes. */
+  members: Record<string, string>;
 }
 
 const str = (v: unknown) => (typeof v === "string" && v ? v : null);
@@ -53,11 +56,55 @@ export function readState(state: Record<string, unknown>): LovdataState {
     const lastModified = str(c.lastModified);
     if (lastModified) archives[name] = { lastModified, size: typeof c.size === "number" ? c.size : null };
   }
+  const members: Record<string, string> = {};
+  for (const [name, sha] of Object.entries((state.members ?? {}) as Record<string, unknown>))
+    if (typeof sha === "string") members[name] = sha;
   return {
     list: { etag: str(list.etag), lastModified: str(list.lastModified) },
     archives,
     checkedAt: str(state.checkedAt),
+    members,
   };
+}
+
+/**
+ * The archive's export-control amendments as artifacts: each member byte for
+ * byte, under the archive's address and its path in it, and only those not
+ * taken before with the same bytes. The yearly archive itself (megabytes,
+ * rebuilt nightly) is not kept: a night that adds nothing archives nothing.
+ */
+function memberArtifacts(
+  response: HttpResponse,
+  file: string,
+  taken: Record<string, string>,
+): { artifacts: FetchedArtifact[]; taken: Record<string, string> } {
+  const { members } = exportControlMembers(response.body, file);
+  const artifacts: FetchedArtifact[] = [];
+  const next = { ...taken };
+  for (const member of members) {
+    const sha256 = sha256Hex(member.content);
+    if (next[member.name] === sha256) continue;
+    next[member.name] = sha256;
+    artifacts.push({
+      response: {
+        ...response,
+        url: `${response.url}#${member.name}`,
+        contentType: "application/xml; charset=utf-8",
+        body: member.content,
+        sha256,
+      },
+    });
+  }
+  return { artifacts, taken: next };
+}
+
+/** Only this year's and last year's members are ever looked at again. */
+function recentMembers(members: Record<string, string>, year: number): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(members).filter(
+      ([name]) => name.startsWith(`lti/${year}/`) || name.startsWith(`lti/${year - 1}/`),
+    ),
+  );
 }
 
 /** Whether the list shows a file other than the one taken last. */
@@ -169,16 +216,22 @@ export const noLovdataExportControl = defineSource({
     // Only this year's and last year's cursors are ever looked at again.
     for (const name of [yearlyArchiveName(year - 1), yearlyArchiveName(year)])
       if (state.archives[name]) archives[name] = state.archives[name];
+    let members = recentMembers(state.members, year);
     for (const file of wanted) {
       const response = await download(ctx, file);
       // 304: the list's time moved but the bytes did not; the cursor moves all the same.
-      if (!response.notModified) artifacts.push({ response });
+      if (!response.notModified) {
+        const read = memberArtifacts(response, file.filename, members);
+        artifacts.push(...read.artifacts);
+        members = read.taken;
+      }
       archives[file.filename] = { lastModified: file.lastModified, size: file.size };
     }
     const next: LovdataState = {
       list: list.validators,
       archives,
       checkedAt: ctx.now.toISOString(),
+      members,
     };
     return { artifacts, state: next };
   },
@@ -207,21 +260,28 @@ export const noLovdataExportControl = defineSource({
     }
     const state = readState(ctx.state);
     const archives = { ...state.archives };
+    let members = { ...state.members };
     let index = 0;
     for (const file of found) {
       const response = await download(ctx, file, false);
       archives[file.filename] = { lastModified: file.lastModified, size: file.size };
-      yield {
-        artifact: { response },
-        index: ++index,
-        total: found.length,
-        // No list validators: the next run reads the list whole and compares each file.
-        state: {
-          list: { etag: null, lastModified: null },
-          archives: { ...archives },
-          checkedAt: ctx.now.toISOString(),
-        } satisfies LovdataState,
-      };
+      // History wants every amendment, even one already archived.
+      const read = memberArtifacts(response, file.filename, {});
+      members = { ...members, ...read.taken };
+      for (const artifact of read.artifacts) {
+        yield {
+          artifact,
+          index: ++index,
+          total: index,
+          // No list validators: the next run reads the list whole and compares each file.
+          state: {
+            list: { etag: null, lastModified: null },
+            archives: { ...archives },
+            checkedAt: ctx.now.toISOString(),
+            members: { ...members },
+          } satisfies LovdataState,
+        };
+      }
     }
   },
 });
