@@ -3,6 +3,7 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { DocumentsSnapshot, RegDocument } from "@regwatch/core/schemas";
 import { technologiesForText } from "@regwatch/core/taxonomy";
 import { normalizeText } from "@regwatch/core/text";
+import { isCalendarDay } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
 import { childElements, firstChild, parseXml, textOf, type XmlElement } from "../../xml/parse-xml.ts";
 
@@ -82,22 +83,17 @@ export function exportControlVerdict(item: {
 // Dates.
 // ---------------------------------------------------------------------------
 
-function validDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
-}
-
 /** BOE's `YYYYMMDD` (fecha_disposicion, fecha_publicacion, fecha_vigencia) → ISO; anything else → null. */
 export function parseBoeDate(value: string): string | null {
   const m = /^(\d{4})(\d{2})(\d{2})$/.exec(value.trim());
-  if (!m || !validDate(Number(m[1]), Number(m[2]), Number(m[3]))) return null;
+  if (!m || !isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3]))) return null;
   return `${m[1]}-${m[2]}-${m[3]}`;
 }
 
 /** The legacy summary's `DD/MM/YYYY` → ISO; anything else → null. */
 export function parseSlashDate(value: string): string | null {
   const m = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(value.trim());
-  if (!m || !validDate(Number(m[3]), Number(m[2]), Number(m[1]))) return null;
+  if (!m || !isCalendarDay(Number(m[3]), Number(m[2]), Number(m[1]))) return null;
   return `${m[3]}-${m[2]}-${m[1]}`;
 }
 

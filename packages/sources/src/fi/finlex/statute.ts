@@ -6,6 +6,7 @@
 
 import type { RegDocument } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
+import { isCalendarDay, MONTHS } from "../../dates.ts";
 
 export const FINLEX_ORIGIN = "https://www.finlex.fi";
 
@@ -86,43 +87,12 @@ export interface ReadStatute {
 export const clean = (s: string) => normalizeText(s.normalize("NFC")).normalize("NFC");
 
 // Finnish month names as dates write them (partitive): "26 päivänä heinäkuuta 1996".
-const FINNISH_MONTHS = [
-  "tammikuuta",
-  "helmikuuta",
-  "maaliskuuta",
-  "huhtikuuta",
-  "toukokuuta",
-  "kesäkuuta",
-  "heinäkuuta",
-  "elokuuta",
-  "syyskuuta",
-  "lokakuuta",
-  "marraskuuta",
-  "joulukuuta",
-];
+const FINNISH_MONTHS: readonly string[] = MONTHS.fi;
 // Swedish months as the Swedish Statute Book writes them: "den 31 december 2005".
-const SWEDISH_MONTHS = [
-  "januari",
-  "februari",
-  "mars",
-  "april",
-  "maj",
-  "juni",
-  "juli",
-  "augusti",
-  "september",
-  "oktober",
-  "november",
-  "december",
-];
-
-function validDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
-}
+const SWEDISH_MONTHS: readonly string[] = MONTHS.sv;
 
 const pad = (n: number) => String(n).padStart(2, "0");
-const iso = (y: number, m: number, d: number) => (validDate(y, m, d) ? `${y}-${pad(m)}-${pad(d)}` : null);
+const iso = (y: number, m: number, d: number) => (isCalendarDay(y, m, d) ? `${y}-${pad(m)}-${pad(d)}` : null);
 
 function shortDate(v: string): string | null {
   const short = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(v);

@@ -2,20 +2,9 @@
 // "1er mars 2024". Read strictly: a day that the month does not have, a
 // month without its accent, a leading zero or "2er" is not a date.
 
-export const FRENCH_MONTHS = [
-  "janvier",
-  "février",
-  "mars",
-  "avril",
-  "mai",
-  "juin",
-  "juillet",
-  "août",
-  "septembre",
-  "octobre",
-  "novembre",
-  "décembre",
-] as const;
+import { isCalendarDay, MONTHS } from "../../dates.ts";
+
+export const FRENCH_MONTHS = MONTHS.fr;
 
 const MONTH = FRENCH_MONTHS.join("|");
 // "1er" for the first of the month (also "1ᵉʳ" once superscripts are read as
@@ -25,11 +14,6 @@ const DAY = "1er|1ᵉʳ|[1-9]|[12]\\d|3[01]";
 /** A French long date anywhere in a text: the day, month and year as written. */
 export const FRENCH_DATE_IN_TEXT = new RegExp(`(?<![\\p{L}\\d])(${DAY}) (${MONTH}) (\\d{4})(?!\\d)`, "gu");
 const FRENCH_DATE_ALONE = new RegExp(`^(${DAY}) (${MONTH}) (\\d{4})$`, "u");
-
-function validDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
-}
 
 /**
  * "2 février 2024" → "2024-02-02"; "1er mars 2024" → "2024-03-01". Anything
@@ -42,7 +26,7 @@ export function parseFrenchDate(text: string): string | null {
   const day = m[1] === "1er" || m[1] === "1ᵉʳ" ? 1 : Number(m[1]);
   const month = FRENCH_MONTHS.indexOf(m[2] as (typeof FRENCH_MONTHS)[number]) + 1;
   const year = Number(m[3]);
-  if (!validDate(year, month, day)) return null;
+  if (!isCalendarDay(year, month, day)) return null;
   return `${m[3]}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 }
 

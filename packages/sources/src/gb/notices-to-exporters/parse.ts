@@ -5,6 +5,7 @@ import type { DocumentsSnapshot, RegDocument } from "@regwatch/core/schemas";
 import { technologiesForText } from "@regwatch/core/taxonomy";
 import { normalizeText } from "@regwatch/core/text";
 import { type CheerioAPI, load } from "cheerio/slim";
+import { isCalendarDay, MONTHS } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
 
 export const PARSER_VERSION = "gb.govuk.notices-to-exporters/1";
@@ -23,17 +24,12 @@ type Json = Record<string, unknown>;
 // `2024-03-14T09:30:00+00:00` (search API), sometimes with `Z`.
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/;
 
-function validDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
-}
-
 /** Milliseconds of an API instant, or null when it is not one (V8 alone would take 30 February). */
 export function parseInstant(value: string): number | null {
   const m = INSTANT.exec(value);
   if (!m) return null;
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (!validDate(y, mo, d) || h > 23 || mi > 59 || s > 59) return null;
+  if (!isCalendarDay(y, mo, d) || h > 23 || mi > 59 || s > 59) return null;
   if (m[7] !== undefined && (Number(m[7]) > 14 || Number(m[8]) > 59)) return null;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? null : ms;
@@ -53,20 +49,7 @@ export function londonDay(ms: number): string {
   return LONDON_DAY.format(new Date(ms));
 }
 
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
+const ENGLISH_MONTHS: readonly string[] = MONTHS.en;
 
 function ordinalSuffix(day: number): string {
   if (day % 100 >= 11 && day % 100 <= 13) return "th";
@@ -82,9 +65,9 @@ export function parseEnglishDate(text: string): string | null {
   const m = /^(\d{1,2})(st|nd|rd|th)? ([A-Z][a-z]+) (\d{4})$/.exec(text.trim());
   if (!m) return null;
   const day = Number(m[1]);
-  const month = MONTHS.indexOf(m[3]!) + 1;
+  const month = ENGLISH_MONTHS.indexOf(m[3]!) + 1;
   const year = Number(m[4]);
-  if (month === 0 || !validDate(year, month, day)) return null;
+  if (month === 0 || !isCalendarDay(year, month, day)) return null;
   if (m[2] !== undefined && m[2] !== ordinalSuffix(day)) return null;
   return `${m[4]}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 }

@@ -6,6 +6,7 @@
 import { decodeText } from "@regwatch/core/encoding";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import { normalizeText } from "@regwatch/core/text";
+import { isCalendarDay } from "../../dates.ts";
 import type { ParseInput } from "../../define-source.ts";
 import { childElements, parseXml, type XmlElement, type XmlNode } from "../../xml/parse-xml.ts";
 
@@ -95,16 +96,12 @@ export interface NormattivaAct {
 
 const clean = (s: string) => normalizeText(s.normalize("NFC"));
 
-function validDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
-}
 const pad = (n: number) => String(n).padStart(2, "0");
 
 /** `YYYY-MM-DD` as written in AKN attributes → itself when it is a real date, else null. */
 export function isoDate(value: string | undefined): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec((value ?? "").trim());
-  return m && validDate(Number(m[1]), Number(m[2]), Number(m[3])) ? m[0]! : null;
+  return m && isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3])) ? m[0]! : null;
 }
 
 /** Normattiva's `d/m/yyyy` ("29/03/2025", "1/1/2006") → ISO; an impossible day → null. */
@@ -112,7 +109,7 @@ export function parseSlashDate(value: string): string | null {
   const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value.trim());
   if (!m) return null;
   const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  return validDate(y, mo, d) ? `${y}-${pad(mo)}-${pad(d)}` : null;
+  return isCalendarDay(y, mo, d) ? `${y}-${pad(mo)}-${pad(d)}` : null;
 }
 
 // Usual abbreviations of Italian act types in citations ("D.Lgs. 221/2017").

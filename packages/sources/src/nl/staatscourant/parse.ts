@@ -3,6 +3,7 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { DocumentsSnapshot, RegDocument } from "@regwatch/core/schemas";
 import { technologiesForText } from "@regwatch/core/taxonomy";
 import { normalizeText } from "@regwatch/core/text";
+import { isCalendarDay, MONTHS } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
 import { keepDocuments } from "../../documents.ts";
 import { parseXml, textOf, type XmlElement } from "../../xml/parse-xml.ts";
@@ -37,25 +38,8 @@ export function fold(s: string): string {
 // Dates.
 // ---------------------------------------------------------------------------
 
-const DUTCH_MONTHS = [
-  "januari",
-  "februari",
-  "maart",
-  "april",
-  "mei",
-  "juni",
-  "juli",
-  "augustus",
-  "september",
-  "oktober",
-  "november",
-  "december",
-];
+const DUTCH_MONTHS: readonly string[] = MONTHS.nl;
 
-function validDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
-}
 const pad = (n: number) => String(n).padStart(2, "0");
 
 /** A metadata date: `2024-09-06`, or the date of a timestamp (`2024-09-06T10:15:00+02:00`); else null. */
@@ -63,7 +47,7 @@ export function parseIsoDate(value: string): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?$/.exec(
     value.trim(),
   );
-  if (!m || !validDate(Number(m[1]), Number(m[2]), Number(m[3]))) return null;
+  if (!m || !isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3]))) return null;
   return `${m[1]}-${m[2]}-${m[3]}`;
 }
 
@@ -73,7 +57,7 @@ export function parseDutchDate(value: string): string | null {
   if (!m) return null;
   const month = DUTCH_MONTHS.indexOf(m[2]!) + 1;
   const [d, y] = [Number(m[1]), Number(m[3])];
-  if (month === 0 || !validDate(y, month, d)) return null;
+  if (month === 0 || !isCalendarDay(y, month, d)) return null;
   return `${y}-${pad(month)}-${pad(d)}`;
 }
 

@@ -3,6 +3,7 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { DocumentsSnapshot, RegDocument } from "@regwatch/core/schemas";
 import { technologiesForText } from "@regwatch/core/taxonomy";
 import { normalizeText } from "@regwatch/core/text";
+import { isCalendarDay, MONTHS } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
 import { keepDocuments, type ReadDocument } from "../../documents.ts";
 import { childElements, parseXml, textOf, type XmlElement, type XmlNode } from "../../xml/parse-xml.ts";
@@ -61,26 +62,7 @@ const LTI_ID = /^LTI\/(forskrift|lov)\/(\d{4}-\d{2}-\d{2})-(\d+)$/;
 const REF = /^(forskrift|lov)\/(\d{4}-\d{2}-\d{2})-(\d+)(?:\/(.+))?$/;
 const PREFIX: Record<string, string> = { forskrift: "FOR", lov: "LOV" };
 
-const NORWEGIAN_MONTHS = [
-  "januar",
-  "februar",
-  "mars",
-  "april",
-  "mai",
-  "juni",
-  "juli",
-  "august",
-  "september",
-  "oktober",
-  "november",
-  "desember",
-];
-
-function validDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  return d <= days;
-}
+const NORWEGIAN_MONTHS: readonly string[] = MONTHS.nb;
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -89,7 +71,7 @@ export function parseLovdataDate(value: string): { date: string; time: string | 
   const m = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}))?$/.exec(value.trim());
   if (!m) return null;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (!validDate(y, mo, d)) return null;
+  if (!isCalendarDay(y, mo, d)) return null;
   if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59)) return null;
   return { date: `${m[1]}-${m[2]}-${m[3]}`, time: m[4] !== undefined ? `${m[4]}:${m[5]}` : null };
 }
@@ -100,7 +82,7 @@ export function parseNorwegianDate(value: string): string | null {
   if (!m) return null;
   const month = NORWEGIAN_MONTHS.indexOf(m[2]!) + 1;
   const [d, y] = [Number(m[1]), Number(m[3])];
-  if (month === 0 || !validDate(y, month, d)) return null;
+  if (month === 0 || !isCalendarDay(y, month, d)) return null;
   return `${y}-${pad(month)}-${pad(d)}`;
 }
 
