@@ -238,6 +238,8 @@ describe("nl.bwb.strategic-goods parser", () => {
       lastExpression: "2024-09-07_0",
       lastHash: "ef56",
       manifestEtag: '"m1"',
+      // Listed ahead of its in-force day: kept, to be taken on the day even if the manifest does not move.
+      upcoming: [expect.objectContaining({ label: "2025-04-01_0", inForce: "2025-04-01" })],
     });
     expect(source.parse({ body: Buffer.from(first.artifacts[0]!.response.body) }).meta.bwbId).toBe(
       "BWBR0099999",
@@ -275,6 +277,61 @@ describe("nl.bwb.strategic-goods parser", () => {
       lastExpression: "2024-09-07_0",
       lastHash: "ef56",
       manifestEtag: '"m1"',
+      // Listed ahead of its in-force day: kept, to be taken on the day even if the manifest does not move.
+      upcoming: [expect.objectContaining({ label: "2025-04-01_0", inForce: "2025-04-01" })],
+    });
+  });
+
+  it("takes an expression published ahead on the day it comes into force, though the manifest answers 304", async () => {
+    const ahead = {
+      label: "2025-04-01_0",
+      inForce: "2025-04-01",
+      endDate: null,
+      hash: "ab12",
+      size: 10,
+      xmlPath: "2025-04-01_0/xml/BWBR0099999_2025-04-01_0.xml",
+    };
+    const state = {
+      bwbId: "BWBR0099999",
+      bwbIdCheckedAt: "2025-03-30",
+      lastExpression: "2024-09-07_0",
+      lastHash: "ef56",
+      manifestEtag: '"m1"',
+      upcoming: [ahead],
+    };
+    const asked: string[] = [];
+    const http: HttpClient = {
+      async get(url) {
+        asked.push(url);
+        const base = {
+          url,
+          headers: {},
+          contentType: "application/xml",
+          sha256: "x",
+          fetchedAt: "2025-04-01T07:00:00Z",
+        };
+        if (url.endsWith("/manifest.xml"))
+          return { ...base, status: 304, notModified: true, body: new Uint8Array() };
+        return { ...base, status: 200, notModified: false, body: new TextEncoder().encode("<toestand/>") };
+      },
+    };
+    // The day before: nothing in force yet, nothing fetched beyond the probe.
+    const before = await source.fetch({ http, log: silentLog, now: new Date("2025-03-31T07:00:00Z"), state });
+    expect(before.artifacts).toEqual([]);
+    expect(asked).toHaveLength(1);
+    // The day itself: the manifest unchanged (304), the kept expression taken.
+    asked.length = 0;
+    const on = await source.fetch({ http, log: silentLog, now: new Date("2025-04-01T07:00:00Z"), state });
+    expect(asked).toEqual([
+      "https://repository.officiele-overheidspublicaties.nl/bwb/BWBR0099999/manifest.xml",
+      "https://repository.officiele-overheidspublicaties.nl/bwb/BWBR0099999/2025-04-01_0/xml/BWBR0099999_2025-04-01_0.xml",
+    ]);
+    expect(on.artifacts.map((a) => a.asOf)).toEqual(["2025-04-01"]);
+    expect(on.state).toMatchObject({
+      lastExpression: "2025-04-01_0",
+      lastHash: "ab12",
+      manifestEtag: '"m1"',
+      upcoming: [],
     });
   });
 

@@ -476,8 +476,11 @@ describe("nl.staatscourant.export-control definition and fetch", () => {
     ]);
     // Every request unconditional: a 304 would leave nothing to read or bundle.
     expect(asked.every((a) => a.options?.conditional === false)).toBe(true);
-    // Today is read again next run; the cursor stays on the last whole day.
-    expect(result.state).toEqual({ lastDay: "2024-09-05" });
+    // Today is read again next run; the cursor stays on the last whole day, with today's page taken.
+    expect(result.state).toEqual({
+      lastDay: "2024-09-05",
+      pages: { [searchUrl(dayQuery("2024-09-06"), 1)]: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
     expect(result.artifacts).toHaveLength(1);
     const artifact = result.artifacts[0]!.response;
     expect(artifact.url).toBe(searchUrl(dayQuery("2024-09-06"), 1));
@@ -514,7 +517,8 @@ describe("nl.staatscourant.export-control definition and fetch", () => {
       xmlUrl("stcrt-2024-99999"),
     ]);
     expect(result.artifacts).toHaveLength(1);
-    expect(result.state).toEqual({});
+    // A first run: tomorrow's goes on from today.
+    expect(result.state).toMatchObject({ lastDay: "2024-09-05" });
     const stillHuge = fakeKoop({
       [`${dayQuery("2024-09-06")}|1`]: huge,
       [`${topicalDayQuery("2024-09-06")}|1`]: huge,

@@ -83,6 +83,9 @@ export const esBoeExportControl = defineSource({
         if (!doc.notModified) artifacts.push({ response: doc });
       }
     }
+    // A first run reads today only: the days before it are history (backfill), and
+    // the next run goes on from today.
+    if (!last) lastDay = isoDay(new Date(ctx.now.getTime() - 86_400_000));
     return { artifacts, state: lastDay ? { lastDay } : {} };
   },
 });

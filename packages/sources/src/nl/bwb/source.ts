@@ -98,6 +98,19 @@ function ofTheRegulation<S extends BwbSnapshot>(snapshot: S): S {
   return snapshot;
 }
 
+/** Expressions kept in the cursor, tolerant of an older or damaged cursor (nothing kept). */
+function storedExpressions(value: unknown): BwbExpression[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (e): e is BwbExpression =>
+      !!e &&
+      typeof e === "object" &&
+      typeof e.label === "string" &&
+      typeof e.inForce === "string" &&
+      typeof e.xmlPath === "string",
+  );
+}
+
 /** The newest expression in force on `today` (future consolidations are published ahead). */
 export function currentExpression(expressions: BwbExpression[], today: string): BwbExpression | null {
   const inForce = expressions.filter((e) => e.inForce <= today);
@@ -155,11 +168,22 @@ export const nlBwbStrategicGoods = defineSource<BwbMeta>({
     const seen = typeof found.lastExpression === "string" ? found.lastExpression : null;
     const seenHash = typeof found.lastHash === "string" ? found.lastHash : null;
     const etag = typeof found.manifestEtag === "string" && seen ? found.manifestEtag : null;
-    const { expressions, etag: newEtag } = await manifest(ctx.http, bwbId, etag);
-    if (expressions === null) return { artifacts: [], state: found };
-    const current = currentExpression(expressions, isoDay(ctx.now));
+    const read = await manifest(ctx.http, bwbId, etag);
+    // Consolidations are published ahead of their in-force day: the expressions
+    // still to come are kept, so that the day one comes into force it is taken
+    // even though the manifest has not changed since (a 304).
+    const upcoming = storedExpressions(found.upcoming);
+    const expressions = read.expressions ?? upcoming;
+    const today = isoDay(ctx.now);
+    const current = currentExpression(expressions, today);
+    if (read.expressions === null && (!current || (seen && current.label <= seen)))
+      return { artifacts: [], state: found };
     if (!current) throw new SourceShapeChangedError(`BWB manifest of ${bwbId} lists no expression in force`);
-    const state = { ...found, manifestEtag: newEtag };
+    const state = {
+      ...found,
+      manifestEtag: read.expressions === null ? found.manifestEtag : read.etag,
+      upcoming: expressions.filter((e) => e.inForce > today),
+    };
     if (seen && (current.label < seen || (current.label === seen && current.hash === seenHash))) {
       return { artifacts: [], state };
     }

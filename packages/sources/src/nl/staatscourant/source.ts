@@ -105,9 +105,14 @@ async function artifactFor(
   http: HttpClient,
   log: Logger,
   { response, page }: { response: HttpResponse; page: SruPage },
+  seen: Record<string, string> = {},
 ): Promise<FetchedArtifact | null> {
   const kept = keptRecords(page, response.url);
   if (!kept.length) return null;
+  // The same page as the last run took (today is read on every run until it is
+  // over): its texts were bundled then; nothing to fetch again.
+  if (seen[response.url] === response.sha256) return null;
+  seen[response.url] = response.sha256;
   const texts: HttpResponse[] = [];
   for (const { id, xml } of kept) {
     if (!xml) continue;
@@ -118,7 +123,12 @@ async function artifactFor(
   return { response: texts.length ? bundleResponse(response, texts) : response };
 }
 
-async function readDay(http: HttpClient, log: Logger, day: string): Promise<FetchedArtifact[]> {
+async function readDay(
+  http: HttpClient,
+  log: Logger,
+  day: string,
+  seen: Record<string, string>,
+): Promise<FetchedArtifact[]> {
   let pages = await readQuery(http, dayQuery(day));
   if (tooMany(pages)) {
     log.warn(
@@ -133,7 +143,7 @@ async function readDay(http: HttpClient, log: Logger, day: string): Promise<Fetc
   }
   const artifacts: FetchedArtifact[] = [];
   for (const page of pages) {
-    const artifact = await artifactFor(http, log, page);
+    const artifact = await artifactFor(http, log, page, seen);
     if (artifact) artifacts.push(artifact);
   }
   return artifacts;
@@ -171,12 +181,32 @@ export const nlStaatscourantExportControl = defineSource<StcrtMeta>({
     const last = typeof ctx.state.lastDay === "string" ? ctx.state.lastDay : null;
     const today = isoDay(ctx.now);
     const artifacts: FetchedArtifact[] = [];
+    // The pages taken (by address, with their SHA-256), for the days still read again.
+    const taken =
+      ctx.state.pages && typeof ctx.state.pages === "object"
+        ? (ctx.state.pages as Record<string, string>)
+        : {};
+    const seen: Record<string, string> = {};
     let lastDay = last;
     for (const day of daysToRead(last, ctx.now)) {
-      artifacts.push(...(await readDay(ctx.http, ctx.log, day)));
+      const pages = Object.fromEntries(
+        Object.entries(taken).filter(([url]) => url.includes(encodeURIComponent(day))),
+      );
+      artifacts.push(...(await readDay(ctx.http, ctx.log, day, pages)));
+      Object.assign(seen, pages);
       if (day < today) lastDay = day;
     }
-    return { artifacts, state: lastDay ? { lastDay } : {} };
+    // A first run reads today only: the days before it are history (backfill), and
+    // tomorrow's run goes on from today.
+    if (!last) lastDay = isoDay(new Date(ctx.now.getTime() - 86_400_000));
+    // Only today's pages are read again: keep theirs.
+    const pages = Object.fromEntries(
+      Object.entries(seen).filter(([url]) => url.includes(encodeURIComponent(today))),
+    );
+    return {
+      artifacts,
+      state: { ...(lastDay ? { lastDay } : {}), ...(Object.keys(pages).length ? { pages } : {}) },
+    };
   },
   async *backfill(ctx, since) {
     // The publisher keeps everything: what it issued since `since`, narrowed by title on the server.

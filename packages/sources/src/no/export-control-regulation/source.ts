@@ -29,8 +29,12 @@ export const currentRegulationsUrl = () => publicDataFileUrl(CURRENT_REGULATIONS
 export interface RegulationState extends Record<string, unknown> {
   /** The list's validators: the list is a probe, never an archived artifact, so the HTTP client keeps none. */
   list: { etag: string | null; lastModified: string | null };
-  /** What the list said of the archive when it was last taken. */
-  archive: { lastModified: string; size: number | null } | null;
+  /**
+   * What the list said of the archive when it was last taken, and the
+   * archive's own ETag (kept here: the artifact is its member, under the
+   * member's address, so the HTTP client's store never holds the archive's).
+   */
+  archive: { lastModified: string; size: number | null; etag?: string } | null;
 }
 
 const str = (v: unknown) => (typeof v === "string" && v ? v : null);
@@ -43,7 +47,11 @@ export function readState(state: Record<string, unknown>): RegulationState {
   return {
     list: { etag: str(list.etag), lastModified: str(list.lastModified) },
     archive: lastModified
-      ? { lastModified, size: typeof archive?.size === "number" ? archive.size : null }
+      ? {
+          lastModified,
+          size: typeof archive?.size === "number" ? archive.size : null,
+          ...(str(archive?.etag) ? { etag: str(archive?.etag)! } : {}),
+        }
       : null,
   };
 }
@@ -145,13 +153,18 @@ export const noLovdataExportControlRegulation = defineSource<RegulationMeta>({
       (file.size !== null && cursor.size !== null && cursor.size !== file.size);
     if (!moved) return { artifacts: [], state: next };
     // Conditional too: a list time that moved over the same bytes costs a 304.
-    const response = await ctx.http.get(currentRegulationsUrl(), { maxBytes: ARCHIVE_MAX_BYTES });
+    const response = await ctx.http.get(currentRegulationsUrl(), {
+      maxBytes: ARCHIVE_MAX_BYTES,
+      conditional: false,
+      headers: cursor?.etag ? { "if-none-match": cursor.etag } : {},
+    });
     if (!response.notModified && file.size !== null && response.body.byteLength !== file.size)
       ctx.log.warn(
         { file: file.filename, listed: file.size, received: response.body.byteLength },
         "no.lovdata: archive size differs from the list's (rebuilt in between?)",
       );
-    next.archive = { lastModified: file.lastModified, size: file.size };
+    const etag = response.notModified ? cursor?.etag : response.headers.etag;
+    next.archive = { lastModified: file.lastModified, size: file.size, ...(etag ? { etag } : {}) };
     if (response.notModified) return { artifacts: [], state: next };
     // The archive of every regulation is rebuilt nightly (~20 MB): archiving it
     // each time would keep gigabytes a year for one regulation. The artifact is
