@@ -41,6 +41,8 @@ const CADENCES: Record<string, string> = {
   "nl.bwb.strategic-goods": "twice a day",
   "nl.staatscourant.export-control": "twice a day",
   "it.normattiva.export-control": "once a day, Mon–Sat",
+  "it.gazzetta.export-control": "twice a day, Mon–Sat",
+  "it.uama.national-list": "once a day, Mon–Fri",
 };
 
 interface SourceJson {

@@ -8,7 +8,9 @@ import { frJorfExportControl } from "./fr/jorf/source.ts";
 import { gbEcoSchedules } from "./gb/eco-schedules/source.ts";
 import { gbEcoAmendments } from "./gb/legislation-effects/source.ts";
 import { gbNoticesToExporters } from "./gb/notices-to-exporters/source.ts";
+import { itGazzettaExportControl } from "./it/gazzetta/source.ts";
 import { itNormattivaExportControl } from "./it/normattiva/source.ts";
+import { itUamaNationalList } from "./it/uama/source.ts";
 import { nlBwbStrategicGoods } from "./nl/bwb/source.ts";
 import { nlStaatscourantExportControl } from "./nl/staatscourant/source.ts";
 import { noLovdataExportControlRegulation } from "./no/export-control-regulation/source.ts";
@@ -32,6 +34,8 @@ export const SOURCES: readonly SourceDefinition[] = [
   gbNoticesToExporters,
   frJorfExportControl,
   itNormattivaExportControl,
+  itGazzettaExportControl,
+  itUamaNationalList,
   esBoeExportControl,
   nlStaatscourantExportControl,
   nlBwbStrategicGoods,

@@ -1,18 +1,21 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SourceShapeChangedError } from "@regwatch/core/errors";
+import { SourceShapeChangedError, SourceUnavailableError } from "@regwatch/core/errors";
 import { type Entry, listSnapshotSchema } from "@regwatch/core/schemas";
 import { listTagger, technologiesForText } from "@regwatch/core/taxonomy";
 import { describe, expect, it } from "vitest";
 import { startSourceServer } from "../../../test/support/source-server.ts";
 import { silentLog, testHttpClient } from "../../../test/support/test-http.ts";
+import { listPageVerdict, sectionLinks } from "../src/it/uama/discover.ts";
 import { parseItalianDate } from "../src/it/uama/parse.ts";
-import { itUamaNationalList as source, UAMA_LIST_URL } from "../src/it/uama/source.ts";
+import { itUamaNationalList as source, UAMA_LIST_URL, UAMA_SECTION_URL } from "../src/it/uama/source.ts";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "../src/it/uama/fixtures", name));
 const V1 = "uama-elenco-nazionale-2024-08-01.html";
 const CHROME = "uama-elenco-nazionale-2024-08-01-chrome-only.html";
 const V2 = "uama-elenco-nazionale-2025-03-28.html";
+const HOME_PAGE = "uama-sezione-home.html";
+const NORMATIVA_PAGE = "uama-sezione-normativa.html";
 const edited = (name: string, ...pairs: [string | RegExp, string][]) => {
   let text = fixture(name).toString("utf8");
   for (const [from, to] of pairs) {
@@ -109,7 +112,9 @@ describe("it.uama.national-list: the page's Allegato A", () => {
     expect(source.describe(snapshot, { url: UAMA_LIST_URL, asOf: null })).toEqual({
       publishedAt: "2024-07-17",
       effectiveAt: "2024-08-01",
-      citation: "Decreto 1325/BIS/371",
+      // Null: the pipeline links the GU notice in force that day citing the decree; the decree by date otherwise.
+      citation: null,
+      citationsByDate: { "2024-08-01": "Decreto 1325/BIS/371" },
       url: UAMA_LIST_URL,
     });
     expect(source.versionDate!(snapshot, { url: UAMA_LIST_URL, asOf: null })).toBe("2024-08-01");
@@ -140,7 +145,8 @@ describe("it.uama.national-list: the page's Allegato A", () => {
     expect(source.describe(snapshot, { url: UAMA_LIST_URL, asOf: null })).toMatchObject({
       publishedAt: "2025-03-13",
       effectiveAt: "2025-03-28",
-      citation: "Decreto 2150/BIS/512",
+      citation: null,
+      citationsByDate: { "2025-03-28": "Decreto 2150/BIS/512" },
     });
     expect(snapshot.meta.documents.map((d) => d.url)).toEqual([
       "https://www.esteri.it/wp-content/uploads/2025/03/Decreto-2150-BIS-512.pdf",
@@ -336,6 +342,196 @@ describe("it.uama.national-list: fetch", () => {
         [undefined, undefined],
         ['"v1"', "Thu, 18 Jul 2024 09:12:00 GMT"],
       ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("it.uama.national-list: finding the page again when it moves", () => {
+  const HOME = "/it/ministero/struttura/uama/";
+  const OLD = "/it/ministero/struttura/uama/elenco-nazionale-di-controllo-dei-prodotti-a-duplice-uso/";
+  const NORMATIVA = "/it/ministero/struttura/uama/normativa/";
+  const NEW = "/it/ministero/struttura/uama/normativa/elenco-nazionale-di-controllo/";
+  const NEW_URL = `https://www.esteri.it${NEW}`;
+  const html = (body: Uint8Array, headers: Record<string, string> = {}) => ({
+    headers: { "content-type": "text/html; charset=UTF-8", ...headers },
+    body,
+  });
+  const gone = (status: number) => () => ({
+    status,
+    headers: { "content-type": "text/html; charset=UTF-8" },
+    body: "<!DOCTYPE html><html><head><title>Pagina non trovata</title></head><body><main><h1>Pagina non trovata</h1></main></body></html>",
+  });
+  const paths = (server: { requests: { path: string }[] }) => server.requests.map((r) => r.path);
+
+  it("reads a section page's links: named ones first, never scripts, files or other hosts", () => {
+    const home = sectionLinks({ body: fixture(HOME_PAGE), url: UAMA_SECTION_URL });
+    // The decree's PDF names it, the script's markup names the list: neither is a page to try.
+    expect(home.list).toEqual([]);
+    expect(home.section).toEqual([{ url: `https://www.esteri.it${NORMATIVA}`, text: "Normativa" }]);
+    const normativa = sectionLinks({
+      body: fixture(NORMATIVA_PAGE),
+      url: `https://www.esteri.it${NORMATIVA}`,
+    });
+    expect(normativa.list).toEqual([
+      {
+        url: NEW_URL,
+        text: "Allegato A al decreto n. 1325/BIS/371 (testo) Elenco nazionale di controllo dei prodotti a duplice uso",
+      },
+    ]);
+    // A link naming the list itself comes before one naming only the decree.
+    const both = sectionLinks({
+      body: edited(HOME_PAGE, [
+        '<li><a href="/it/ministero/struttura/uama/modulistica/">Modulistica</a></li>',
+        '<li><a href="/it/notizie/decreto-1325-bis-371/">Decreto n. 1325 / BIS / 371: il comunicato</a></li><li><a href="/it/elenco/">Elenco Nazionale di Controllo</a></li>',
+      ]),
+      url: UAMA_SECTION_URL,
+    });
+    expect(both.list.map((l) => l.url)).toEqual([
+      "https://www.esteri.it/it/elenco/",
+      "https://www.esteri.it/it/notizie/decreto-1325-bis-371/",
+    ]);
+  });
+
+  it("tells the list's page from a page that only looks like it", () => {
+    expect(listPageVerdict({ body: fixture(V1), url: UAMA_LIST_URL })).toEqual({ ok: true });
+    expect(listPageVerdict({ body: fixture(HOME_PAGE), url: UAMA_SECTION_URL })).toEqual({
+      ok: false,
+      reason:
+        "no Allegato A item in the page's HTML; it links https://www.esteri.it/wp-content/uploads/2024/07/Decreto-1325-BIS-371-firmato.pdf (PDF only?)",
+    });
+    const otherList = edited(
+      V1,
+      [
+        '<h1 class="entry-title">Elenco nazionale di controllo dei prodotti a duplice uso</h1>',
+        '<h1 class="entry-title">Elenco dei materiali d&#8217;armamento</h1>',
+      ],
+      ["1325/BIS/371", "999/BIS/1"],
+    );
+    expect(listPageVerdict({ body: otherList, url: UAMA_LIST_URL })).toEqual({
+      ok: false,
+      reason:
+        'its title "Elenco dei materiali d’armamento" is not the national control list\'s, and it names no Decreto 1325/BIS/371',
+    });
+  });
+
+  it("finds the moved page from the section's pages, keeps its address, and asks it conditionally next time", async () => {
+    const server = await startSourceServer({
+      [OLD]: gone(404),
+      [HOME]: () => html(fixture(HOME_PAGE)),
+      [NORMATIVA]: () => html(fixture(NORMATIVA_PAGE)),
+      [NEW]: (req) =>
+        req.headers["if-none-match"] === '"v2"'
+          ? { status: 304 }
+          : html(fixture(V1), { etag: '"v2"', "last-modified": "Mon, 03 Mar 2025 10:00:00 GMT" }),
+    });
+    try {
+      const http = testHttpClient({ "https://www.esteri.it": server.origin });
+      const now = new Date("2025-03-04T08:17:00Z");
+      const first = await source.fetch({
+        http,
+        log: silentLog,
+        now,
+        state: { etag: '"v1"', lastModified: "Thu, 18 Jul 2024 09:12:00 GMT" },
+      });
+      expect(first.artifacts).toHaveLength(1);
+      expect(first.artifacts[0]!.response.url).toBe(NEW_URL);
+      expect(first.state).toEqual({
+        url: NEW_URL,
+        etag: '"v2"',
+        lastModified: "Mon, 03 Mar 2025 10:00:00 GMT",
+      });
+      const snapshot = source.parse({
+        body: first.artifacts[0]!.response.body,
+        url: first.artifacts[0]!.response.url,
+        contentType: first.artifacts[0]!.response.contentType,
+      });
+      expect(snapshot.kind === "list" && snapshot.entries.length).toBe(23);
+      expect(source.describe(snapshot, { url: NEW_URL, asOf: null }).url).toBe(NEW_URL);
+
+      const again = await source.fetch({ http, log: silentLog, now, state: first.state });
+      expect(again).toEqual({ artifacts: [], state: first.state });
+      expect(paths(server)).toEqual([OLD, HOME, NORMATIVA, NEW, NEW]);
+      // The old address's validators are not sent to the new one; the new one's are, once accepted.
+      expect(server.requests.map((r) => r.headers["if-none-match"])).toEqual([
+        '"v1"',
+        undefined,
+        undefined,
+        undefined,
+        '"v2"',
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("looks for the page when its address answers 410, or a page that is not the list", async () => {
+    const direct = edited(HOME_PAGE, [
+      '<li><a href="/it/ministero/struttura/uama/normativa/">Normativa</a></li>',
+      '<li><a href="/it/ministero/struttura/uama/normativa/elenco-nazionale-di-controllo/">Elenco nazionale di controllo</a></li>',
+    ]);
+    for (const old of [gone(410), () => html(fixture(HOME_PAGE))]) {
+      const server = await startSourceServer({
+        [OLD]: old,
+        [HOME]: () => html(direct),
+        [NEW]: () => html(fixture(V2)),
+      });
+      try {
+        const http = testHttpClient({ "https://www.esteri.it": server.origin });
+        const result = await source.fetch({ http, log: silentLog, now: new Date(), state: {} });
+        expect(result.artifacts.map((a) => a.response.url)).toEqual([NEW_URL]);
+        expect(result.state).toMatchObject({ url: NEW_URL });
+        expect(paths(server)).toEqual([OLD, HOME, NEW]);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it("refuses clearly, naming every address tried, when neither the page nor the section has it", async () => {
+    const bothGone = await startSourceServer({ [OLD]: gone(404), [HOME]: gone(404) });
+    try {
+      const http = testHttpClient({ "https://www.esteri.it": bothGone.origin });
+      const run = source.fetch({ http, log: silentLog, now: new Date(), state: {} });
+      await expect(run).rejects.toThrow(SourceShapeChangedError);
+      await expect(source.fetch({ http, log: silentLog, now: new Date(), state: {} })).rejects.toThrow(
+        `it.uama.national-list: the national control list's page was not found; tried ${UAMA_LIST_URL} (HTTP 404); ${UAMA_SECTION_URL} (section page, HTTP 404)`,
+      );
+    } finally {
+      await bothGone.close();
+    }
+
+    // The section is there, but its normativa page links only the decree's PDF, and the named page is gone.
+    const noLink = await startSourceServer({
+      [OLD]: gone(404),
+      [HOME]: () => html(fixture(HOME_PAGE)),
+      [NORMATIVA]: () =>
+        html(
+          edited(NORMATIVA_PAGE, [
+            /<li><a href="\/it\/ministero\/struttura\/uama\/normativa\/elenco[^\n]*<\/li>/,
+            "",
+          ]),
+        ),
+    });
+    try {
+      const http = testHttpClient({ "https://www.esteri.it": noLink.origin });
+      await expect(source.fetch({ http, log: silentLog, now: new Date(), state: {} })).rejects.toThrow(
+        `tried ${UAMA_LIST_URL} (HTTP 404); ${UAMA_SECTION_URL} (section page: no link naming "elenco nazionale di controllo" or "1325/BIS/371"); https://www.esteri.it${NORMATIVA} (section page: no link naming "elenco nazionale di controllo" or "1325/BIS/371")`,
+      );
+    } finally {
+      await noLink.close();
+    }
+  });
+
+  it("does not go looking when the site is down: a 5xx is the site's trouble, retried later", async () => {
+    const server = await startSourceServer({ [OLD]: () => ({ status: 503 }) });
+    try {
+      const http = testHttpClient({ "https://www.esteri.it": server.origin });
+      await expect(source.fetch({ http, log: silentLog, now: new Date(), state: {} })).rejects.toThrow(
+        SourceUnavailableError,
+      );
+      expect(paths(server)).toEqual([OLD]);
     } finally {
       await server.close();
     }
