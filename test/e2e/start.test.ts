@@ -66,7 +66,9 @@ describe("regwatch start on a machine with no network", () => {
     let health:
       | { status: string; database: string; sources: { id: string; health: string; reason: string | null }[] }
       | undefined;
-    for (let i = 0; i < 120; i++) {
+    // Every source's first run, one after another, each retried with backoff before it is marked:
+    // with eighteen sources (one starting Chromium) that is a minute or two.
+    for (let i = 0; i < 400; i++) {
       health = (await (await fetch(`${baseUrl}/health`)).json()) as typeof health;
       if (health!.sources.every((s) => s.health !== "unknown")) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -80,7 +82,7 @@ describe("regwatch start on a machine with no network", () => {
         findSource(s.id)?.needsBrowser ? /ERR_CONNECTION_REFUSED|no Chromium is installed/ : /ECONNREFUSED/,
       );
     expect(child.exitCode).toBeNull();
-  });
+  }, 240_000);
 
   it("answers 400 to request targets it cannot read and keeps serving", async () => {
     const requests = [
