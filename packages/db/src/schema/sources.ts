@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, serial, text, timestamp } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, serial, text, timestamp } from "drizzle-orm/pg-core";
 
 /** One row per registered source: its health as the operator sees it, and the cursor its fetch carries on from. */
 export const sourcesTable = pgTable("sources", {
@@ -60,3 +60,27 @@ export const sourceHealthEventsTable = pgTable(
   },
   (t) => [index("source_health_events_source_idx").on(t.sourceId, t.at)],
 );
+
+/**
+ * Pages a user asked to watch (`regwatch watch <url>`): sources kept in the
+ * database, not in code, each run like any registered source under its id
+ * (`page.<slug>`). Unwatching keeps the row (and the source's history),
+ * marked removed, so nothing it found is orphaned.
+ */
+export const watchedPagesTable = pgTable("watched_pages", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  /** CSS selector of the part that matters; null: the page's main content. */
+  selector: text("selector"),
+  /** Fetched through Chromium (pages that need JavaScript or challenge plain clients). */
+  browser: boolean("browser").notNull().default(false),
+  jurisdiction: text("jurisdiction").notNull(),
+  /** Technologies every change of the page is tagged with, besides those its words name. */
+  technologies: jsonb("technologies").$type<string[]>().notNull().default([]),
+  /** Cron (UTC). */
+  schedule: text("schedule").notNull(),
+  title: text("title"),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  createdBy: text("created_by"),
+  removedAt: timestamp("removed_at", { withTimezone: true }),
+});
