@@ -23,6 +23,11 @@ import { describeCadence } from "./schedule.ts";
 export interface ServiceOptions {
   runtime: Runtime;
   sources: readonly SourceDefinition[];
+  /**
+   * The sources kept in the database (watched pages), read at start and again
+   * on every health check; absent: the registered sources only.
+   */
+  watched?: () => Promise<SourceDefinition[]>;
   log: Logger;
   /** Serve HTTP (health, metrics, source health) on config's HOST and PORT. */
   web: boolean;
@@ -40,8 +45,17 @@ export interface Service {
   server: Server | null;
   port: number | null;
   schedules: ReconcileReport | null;
+  /** Every source run now (live). */
+  sources: readonly SourceDefinition[];
+  /** Reads the watched pages again, registers and schedules the new ones, unschedules the removed ones. */
+  syncSources(): Promise<void>;
   /** Stops taking jobs, cuts fetches short, lets the jobs in progress end, closes the server and the runner. */
   stop(): Promise<void>;
+}
+
+/** Replaces an array's contents in place: every holder of the array sees the new list. */
+function replaceContents<T>(target: T[], items: readonly T[]): void {
+  target.splice(0, target.length, ...items);
 }
 
 /** The recurring work: every source on its own schedule, and the health check. */
@@ -78,6 +92,17 @@ async function listen(server: Server, host: string, port: number): Promise<numbe
   return typeof address === "object" && address ? address.port : port;
 }
 
+/** What the web shows of a source. */
+function infoOf(s: SourceDefinition) {
+  return {
+    id: s.id,
+    schedule: s.schedule,
+    cadence: describeCadence(s.schedule),
+    title: s.title,
+    jurisdiction: s.jurisdiction,
+  };
+}
+
 function closeServer(server: Server): Promise<void> {
   if (!server.listening) return Promise.resolve();
   return new Promise((resolve) => {
@@ -94,8 +119,14 @@ function closeServer(server: Server): Promise<void> {
  * hosts); without it, through the in-process runner.
  */
 export async function startService(options: ServiceOptions): Promise<Service> {
-  const { runtime, sources, log } = options;
+  const { runtime, log } = options;
   const { config, database, deps } = runtime;
+  // Live lists: the registered sources and the watched pages. The job context,
+  // the web routes and the schedule all hold these same arrays, so a page
+  // watched while the service runs is run, listed and served without a restart.
+  const sources: SourceDefinition[] = [...options.sources, ...((await options.watched?.()) ?? [])];
+  const sourceIds: string[] = sources.map((s) => s.id);
+  const sourceInfo = sources.map(infoOf);
   const clock = options.clock ?? realClock;
   // Subscribing and delivering need a signing key; without one (a server database and no SECRET_KEY) the rest still runs.
   let alerts: ReturnType<typeof alertDeps> | null = null;
@@ -105,6 +136,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     log.warn({}, `subscriptions are off: ${(err as Error).message}`);
   }
   const metrics = createMetrics();
+  let syncSources = async () => {};
   const ctx: JobContext = {
     config,
     database,
@@ -114,6 +146,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     alerts,
     log,
     now: () => new Date(clock.now()),
+    syncSources: () => syncSources(),
   };
   // Every source has its row (and its schedule) before anything runs, so health lists sources that never ran.
   for (const source of sources) await ensureSource(database.db, source);
@@ -138,24 +171,17 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     let port: number | null = null;
     let schedules: ReconcileReport | null = null;
     if (options.web) {
-      const sourceInfo = sources.map((s) => ({
-        id: s.id,
-        schedule: s.schedule,
-        cadence: describeCadence(s.schedule),
-        title: s.title,
-        jurisdiction: s.jurisdiction,
-      }));
       server = createAppServer({
         database,
-        sourceIds: sources.map((s) => s.id),
+        sourceIds,
         startedAt: new Date(),
         log,
         metrics,
         sources: sourceInfo,
         // Without a signing key there are no subscriptions, and so no links to serve.
-        ...(alerts ? { subscriptions: { alerts, sourceIds: sources.map((s) => s.id) }, auth: alerts } : {}),
+        ...(alerts ? { subscriptions: { alerts, sourceIds }, auth: alerts } : {}),
         artifacts: { database, files: deps.artifacts ?? null },
-        changes: { database, sourceIds: sources.map((s) => s.id) },
+        changes: { database, sourceIds },
         publicUrl: config.publicUrl,
         publicRead: config.publicRead,
         dashboard: {
@@ -193,11 +219,32 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         `schedules reconciled (${runner.kind})`,
       );
     }
+    syncSources = async () => {
+      if (!options.watched) return;
+      const next = [...options.sources, ...(await options.watched())];
+      const rescheduled =
+        next.length !== sources.length ||
+        next.some((s, i) => s.id !== sources[i]!.id || s.schedule !== sources[i]!.schedule);
+      const known = new Set(sourceIds);
+      for (const source of next) if (!known.has(source.id)) await ensureSource(database.db, source);
+      // Always the new definitions: a page watched again with other settings runs with them.
+      replaceContents(sources, next);
+      replaceContents(
+        sourceIds,
+        next.map((s) => s.id),
+      );
+      replaceContents(sourceInfo, next.map(infoOf));
+      if (!rescheduled) return;
+      if (options.schedule) schedules = await runner.reconcile(scheduleSpecs(sources));
+      log.info({ sources: sourceIds.length }, "sources synced with the watched pages");
+    };
     await runner.startWorkers(options.queues);
     const web = server;
     return {
       runner,
       metrics,
+      sources,
+      syncSources: () => syncSources(),
       server,
       port,
       schedules,

@@ -18,6 +18,8 @@ export const checkHealthJob = defineJob({
   retry: { attempts: 3, backoffMs: 30_000 },
   timeoutMs: 60_000,
   async run(ctx) {
+    // Pages watched (or unwatched) since the last check join (or leave) the schedule.
+    await ctx.syncSources?.();
     const now = ctx.now();
     const rows = await listSourceRows(ctx.database.db);
     const overdue: string[] = [];

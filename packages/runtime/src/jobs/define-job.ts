@@ -16,7 +16,10 @@ export interface JobContext {
   config: Config;
   database: Database;
   deps: PipelineDeps;
+  /** Every source run now: the registered ones and the watched pages (live: it grows and shrinks while the service runs). */
   sources: readonly SourceDefinition[];
+  /** Reads the watched pages again and schedules what changed (the health check calls it). */
+  syncSources?: () => Promise<void>;
   metrics: Metrics;
   /** Subscriptions and mail; null when there is no key to sign links with. */
   alerts?: AlertDeps | null;

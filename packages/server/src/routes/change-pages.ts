@@ -256,7 +256,8 @@ ${
 }
 
 export function changePageRoutes(deps: DashboardDeps): Route[] {
-  const sourceIds = deps.sources.map((s) => s.id);
+  // Read per request: watched pages join the sources while the service runs.
+  const sourceIds = () => deps.sources.map((s) => s.id);
   return [
     {
       path: "/changes",
@@ -267,7 +268,7 @@ export function changePageRoutes(deps: DashboardDeps): Route[] {
           const params = new URL(c.req.url).searchParams;
           let filters: ReturnType<typeof parseChangeFilters>;
           try {
-            filters = parseChangeFilters(params, { sourceIds });
+            filters = parseChangeFilters(params, { sourceIds: sourceIds() });
             const page = await searchChanges(deps.database.db, {
               ...filters,
               limit: DEFAULT_PAGE,
@@ -280,7 +281,7 @@ export function changePageRoutes(deps: DashboardDeps): Route[] {
             const nextLink = page.next
               ? html`<a rel="next" href="/changes?${query ? `${query}&` : ""}cursor=${encodeURIComponent(page.next)}">Older changes →</a>`
               : "";
-            const main = html`${filterForm(params, sourceIds)}
+            const main = html`${filterForm(params, sourceIds())}
 <div class="actions"><a href="/changes.csv${query ? `?${query}` : ""}">Export CSV</a><a href="/feeds/changes.atom${query ? `?${query}` : ""}">Atom feed</a><a href="/subscribe${query ? `?${query}` : ""}">Subscribe to this view</a>${
               params.get("cursor") ? html`<a href="/changes${query ? `?${query}` : ""}">← Newest</a>` : ""
             }</div>

@@ -146,11 +146,11 @@ const LEGEND: Fragment = html`<h2>How to read it</h2><ul class="muted">
  */
 export function matrixRoutes(deps: DashboardDeps): Route[] {
   const cache = createMatrixCache();
-  const sourceIds = deps.sources.map((s) => s.id);
+  // Read per request: watched pages join the sources while the service runs.
   const read = () =>
     alignmentMatrix(deps.database.db, {
       date: (deps.now?.() ?? new Date()).toISOString().slice(0, 10),
-      sourceIds,
+      sourceIds: deps.sources.map((s) => s.id),
       cache,
     });
   return [
