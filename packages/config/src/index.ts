@@ -109,6 +109,7 @@ export const ENVIRONMENT_VARIABLES = [
   "REGWATCH_JOB_LOCK_MS",
   "REGWATCH_STALE_AFTER_RUNS",
   "REGWATCH_ALLOW_PRIVATE_WEBHOOKS",
+  "REGWATCH_ALLOW_PRIVATE_URLS",
   "REGWATCH_PUBLIC_READ",
   // Read by fr.jorf.export-control when it fetches, never logged: the Légifrance API through PISTE.
   "LEGIFRANCE_CLIENT_ID",
@@ -129,6 +130,8 @@ export interface Config {
   mailFrom: string;
   /** Webhooks may target loopback and private addresses (tests only: otherwise an SSRF hole). */
   allowPrivateWebhooks: boolean;
+  /** Watched pages may be on loopback, link-local or private addresses (tests, an intranet mirror). */
+  allowPrivateUrls: boolean;
   /** Changes, sources and the matrix readable without signing in (a public instance). */
   publicRead: boolean;
   port: number;
@@ -202,6 +205,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     REGWATCH_STALE_AFTER_RUNS: read("REGWATCH_STALE_AFTER_RUNS", integer(1, 1000), 3),
     // Off in production: a subscriber's webhook must not reach the service's own network.
     REGWATCH_ALLOW_PRIVATE_WEBHOOKS: read("REGWATCH_ALLOW_PRIVATE_WEBHOOKS", flag, false),
+    REGWATCH_ALLOW_PRIVATE_URLS: read("REGWATCH_ALLOW_PRIVATE_URLS", flag, false),
     // A public instance: reading needs no account (reviewing always does).
     REGWATCH_PUBLIC_READ: read("REGWATCH_PUBLIC_READ", flag, false),
     // Set by npm for the scripts it runs: the service then also stops when npm goes away.
@@ -216,6 +220,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminEmail: e.ADMIN_EMAIL ?? null,
     mailFrom: e.REGWATCH_MAIL_FROM,
     allowPrivateWebhooks: e.REGWATCH_ALLOW_PRIVATE_WEBHOOKS,
+    allowPrivateUrls: e.REGWATCH_ALLOW_PRIVATE_URLS,
     publicRead: e.REGWATCH_PUBLIC_READ,
     port: e.PORT,
     host: e.HOST,
