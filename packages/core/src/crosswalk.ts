@@ -317,10 +317,17 @@ for (const row of CROSSWALK) {
   }
 }
 
+/**
+ * Lists that number their entries in another list's numbering: BIS's IEC
+ * eligibility table names CCL entries by their ECCNs, so 3A904 there is the
+ * CCL's 3A904.
+ */
+export const NUMBERED_AS: Readonly<Record<string, string>> = { "us.bis.iec": "us.ecfr.ccl" };
+
 /** The crosswalk rows an entry of `list` falls under. */
 export function crosswalkRowsFor(list: string, key: string): CrosswalkRow[] {
   const found: CrosswalkRow[] = [];
-  for (const { row, entries } of rowsByList.get(list) ?? []) {
+  for (const { row, entries } of rowsByList.get(NUMBERED_AS[list] ?? list) ?? []) {
     if (entries.keys.some((prefix) => keyCovers(prefix, key)) && !found.includes(row)) found.push(row);
   }
   return found;

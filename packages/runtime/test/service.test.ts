@@ -28,6 +28,8 @@ const CADENCES: Record<string, string> = {
   "us.federal-register": "4 times a day, Mon–Fri",
   "us.ecfr.ccl": "every 6 h",
   "ca.export-control-list": "twice a day",
+  "ca.gazette.part-ii": "once a day",
+  "us.bis.iec": "once a day, Mon–Fri",
   "es.boe.export-control": "twice a day",
   "gb.legislation.eco-schedules": "twice a day",
   "gb.legislation.eco-amendments": "twice a day",

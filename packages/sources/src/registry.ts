@@ -1,4 +1,5 @@
 import { caExportControlList } from "./ca/export-control-list/source.ts";
+import { caGazettePartII } from "./ca/gazette/source.ts";
 import type { SourceDefinition } from "./define-source.ts";
 import { esBoeExportControl } from "./es/boe/source.ts";
 import { euCellarAnnexI } from "./eu/annex-i/source.ts";
@@ -15,6 +16,7 @@ import { nlBwbStrategicGoods } from "./nl/bwb/source.ts";
 import { nlStaatscourantExportControl } from "./nl/staatscourant/source.ts";
 import { noLovdataExportControlRegulation } from "./no/export-control-regulation/source.ts";
 import { noLovdataExportControl } from "./no/lovdata/source.ts";
+import { usBisIec } from "./us/bis-iec/source.ts";
 import { usEcfrCcl } from "./us/ecfr-ccl/source.ts";
 import { usFederalRegister } from "./us/federal-register/source.ts";
 
@@ -26,6 +28,8 @@ import { usFederalRegister } from "./us/federal-register/source.ts";
 export const SOURCES: readonly SourceDefinition[] = [
   usFederalRegister,
   usEcfrCcl,
+  usBisIec,
+  caGazettePartII,
   caExportControlList,
   euCellarAmendingActs,
   euCellarAnnexI,

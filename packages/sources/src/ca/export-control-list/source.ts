@@ -17,6 +17,9 @@ export const caExportControlList = defineSource<EclMeta>({
   officialUrl: "https://laws-lois.justice.gc.ca/eng/regulations/SOR-89-202/",
   // Justice Laws republishes consolidations on business days; twice a day catches one within hours.
   schedule: "17 6,18 * * *",
+  // How the Canada Gazette's regulations cite it (ca.gazette.part-ii puts it in
+  // `cfrReferences`): a consolidation that names no amendment links to the one in force that day.
+  citedAs: ["SOR/89-202"],
   expectations: {
     // 2021–2025 consolidations hold 193–332 entries; far fewer means a broken page, not a repeal.
     minEntries: 120,
