@@ -63,11 +63,11 @@ const ENTRY_RULES: readonly (readonly [string, readonly TechnologyId[]])[] = [
 const ENGLISH_RULES: readonly (readonly [RegExp, TechnologyId])[] = [
   [
     // Not "post-quantum cryptography" (5A002): that is cryptography made to resist quantum computers.
-    /(?<!post[- ])\bquantum\b|\bqubits?\b|cryo-?CMOS|parametric (?:signal )?amplifier|dilution refrigerat|cryocooler/i,
+    /(?<!post[- ])\bquantum\b|\bqubits?\b|cryo-?CMOS|parametric (?:signal )?amplifier|dilution refrigerat|cryocooler|cryogenic cooling systems?/i,
     "quantum",
   ],
   [
-    /semiconductor (?:manufacturing|production|fabrication) equipment|\bSME\b|lithograph|dry etch|\betch(?:ing)? equipment|epitaxial|ion implant|wafer (?:fabrication|handling|prober)|scanning electron microscop|\bEUV\b|atomic layer deposition/i,
+    /semiconductor (?:manufacturing|production|fabrication) equipment|\bSME\b|lithograph|dry etch|\betch(?:ing)? equipment|epitaxial|ion implant|wafer (?:fabrication|handling|prob(?:er|ing))|scanning electron microscop|\bEUV\b|extreme ultraviolet|area[- ]selective deposition|atomic layer deposition/i,
     "semiconductor-manufacturing-equipment",
   ],
   [

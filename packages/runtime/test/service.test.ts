@@ -40,6 +40,7 @@ const CADENCES: Record<string, string> = {
   "fr.jorf.export-control": "once a day",
   "no.lovdata.export-control": "twice a day",
   "no.lovdata.export-control-regulation": "twice a day",
+  "au.frl.dsgl": "once a day",
   "nl.bwb.strategic-goods": "twice a day",
   "nl.staatscourant.export-control": "twice a day",
   "it.normattiva.export-control": "once a day, Mon–Sat",

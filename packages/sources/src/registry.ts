@@ -1,3 +1,4 @@
+import { auFrlDsgl } from "./au/dsgl/source.ts";
 import { caExportControlList } from "./ca/export-control-list/source.ts";
 import { caGazettePartII } from "./ca/gazette/source.ts";
 import type { SourceDefinition } from "./define-source.ts";
@@ -46,6 +47,7 @@ export const SOURCES: readonly SourceDefinition[] = [
   fiFinlexExportControl,
   noLovdataExportControl,
   noLovdataExportControlRegulation,
+  auFrlDsgl,
 ];
 
 export function findSource(id: string): SourceDefinition | undefined {
