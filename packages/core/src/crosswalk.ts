@@ -68,9 +68,17 @@ export const CROSSWALK: readonly CrosswalkRow[] = [
       us(["4A906", "4D906", "4E906"]),
       gb(["PL9014"]),
       ca(["5506(2)(c)(ii)", "5506(2)(a)(i)", "5506(2)(b)(i)"]),
+      {
+        list: "jp.egov.goods-ordinance",
+        jurisdiction: "JP",
+        keys: ["art7.1.6"],
+        instrument: "令和六年経済産業省令第四十四号",
+        since: "2024-09-08",
+      },
     ],
     sources: [
       INFERRED,
+      "JP 貨物等省令 第七条第六号 (量子計算機), read from a third-party copy of the ordinance's current text; the source catalogue gives the amending ordinance and its date (令和六年経済産業省令第四十四号, in force 2024-09-08)",
       "US 4A906 \u201cQuantum computers, related electronic assemblies, and components therefor\u201d (15 CFR 774 Supp. 1)",
       "CA ECL 5506(2)(c)(ii) \u201cquantum computers and related electronic assemblies and components therefor\u201d; (a)(i), (b)(i) the software and technology for it (SOR/89-202 as amended by SOR/2024-112)",
       "GB PL9014 quantum computing items (Schedule 3 to the Export Control Order 2008, inserted by S.I. 2024/346)",

@@ -274,6 +274,27 @@ const FRENCH_RULES = latin([
   [/pathog[eè]n|toxines?(?!\p{L})|g[eé]n[eé]tique/iu, "biotechnology"],
 ]);
 
+// Japanese statutes have no spaces between words: plain phrases. Read on the
+// NFKC form of the text, since statutes write Latin letters full-width (ＣＭＯＳ).
+// Not 耐量子計算機暗号 (post-quantum cryptography), nor 量子効率 (a detector's quantum efficiency).
+const JAPANESE_RULES: readonly (readonly [RegExp, TechnologyId])[] = [
+  [
+    /(?<!耐)量子(?:計算機|コンピュータ|ビット)|希釈冷凍機|極低温(?:用の)?(?:CMOS|冷却)|パラメトリック信号増幅器|CMOS[^。]{0,40}ケルビン以下/,
+    "quantum",
+  ],
+  [
+    /半導体製造装置|半導体(?:の)?製造(?:用の)?装置|露光装置|リソグラフィ|ドライエッチング|エッチング装置|エピタキシャル成長|イオン注入|原子層(?:堆積|成膜)|走査(?:型)?電子顕微鏡|極端紫外線/,
+    "semiconductor-manufacturing-equipment",
+  ],
+  [/集積回路|マイクロプロセッサ|ゲートオールアラウンド/, "advanced-semiconductors"],
+  [/ゲートオールアラウンド/, "gaafet"],
+  [/積層造形|付加製造|3Dプリン|粉末床溶融結合/, "additive-manufacturing"],
+  [/スーパーコンピュータ|高性能計算|データセンター/, "advanced-computing"],
+  [/人工知能|機械学習|ニューラルネットワーク/, "artificial-intelligence"],
+  [/暗号/, "cryptography"],
+  [/病原体|毒素|遺伝子|バイオテクノロジー/, "biotechnology"],
+];
+
 // English first: at one position the combined alternation prefers the first
 // rule that matches, so the English rules keep the matches they always had.
 const KEYWORD_RULES: readonly (readonly [RegExp, TechnologyId])[] = [
@@ -284,6 +305,7 @@ const KEYWORD_RULES: readonly (readonly [RegExp, TechnologyId])[] = [
   ...SPANISH_RULES,
   ...ITALIAN_RULES,
   ...FRENCH_RULES,
+  ...JAPANESE_RULES,
 ];
 
 /** The list whose numbering a bare entry number is read in: the CCL, where ECCNs cited by US rules live. */
@@ -318,7 +340,9 @@ export function technologiesForText(text: string): TechnologyId[] {
     ([p, id]) => [new RegExp(`^(?:${p.source})$`, p.flags.replace("g", "")), id] as const,
   );
   const found = new Set<TechnologyId>();
-  for (const m of text.matchAll(combined)) for (const [p, id] of anchored) if (p.test(m[0])) found.add(id);
+  // Full-width letters and digits (Japanese statutes) read as their ASCII forms.
+  const read = /[\uFF01-\uFF5E]/.test(text) ? text.normalize("NFKC") : text;
+  for (const m of read.matchAll(combined)) for (const [p, id] of anchored) if (p.test(m[0])) found.add(id);
   return TECHNOLOGY_IDS.filter((id) => found.has(id));
 }
 

@@ -41,6 +41,8 @@ const CADENCES: Record<string, string> = {
   "no.lovdata.export-control": "twice a day",
   "no.lovdata.export-control-regulation": "twice a day",
   "au.frl.dsgl": "once a day",
+  "jp.egov.export-trade-control-order": "twice a day",
+  "jp.egov.goods-ordinance": "twice a day",
   "nl.bwb.strategic-goods": "twice a day",
   "nl.staatscourant.export-control": "twice a day",
   "it.normattiva.export-control": "once a day, Mon–Sat",

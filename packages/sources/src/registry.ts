@@ -13,6 +13,8 @@ import { gbNoticesToExporters } from "./gb/notices-to-exporters/source.ts";
 import { itGazzettaExportControl } from "./it/gazzetta/source.ts";
 import { itNormattivaExportControl } from "./it/normattiva/source.ts";
 import { itUamaNationalList } from "./it/uama/source.ts";
+import { jpEgovExportTradeControlOrder } from "./jp/export-trade-control-order/source.ts";
+import { jpEgovGoodsOrdinance } from "./jp/goods-ordinance/source.ts";
 import { nlBwbStrategicGoods } from "./nl/bwb/source.ts";
 import { nlStaatscourantExportControl } from "./nl/staatscourant/source.ts";
 import { noLovdataExportControlRegulation } from "./no/export-control-regulation/source.ts";
@@ -48,6 +50,8 @@ export const SOURCES: readonly SourceDefinition[] = [
   noLovdataExportControl,
   noLovdataExportControlRegulation,
   auFrlDsgl,
+  jpEgovExportTradeControlOrder,
+  jpEgovGoodsOrdinance,
 ];
 
 export function findSource(id: string): SourceDefinition | undefined {
