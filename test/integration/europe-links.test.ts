@@ -18,7 +18,7 @@ import { ingestBytes } from "@regwatch/pipeline/run-source";
 import type { SourceDefinition } from "@regwatch/sources/define-source";
 import { findSource } from "@regwatch/sources/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleResponse } from "../../packages/sources/src/nl/staatscourant/bundle.ts";
+import { bundleResponse } from "../../packages/sources/src/bundle.ts";
 import { dayQuery, searchUrl } from "../../packages/sources/src/nl/staatscourant/source.ts";
 import { testDatabases } from "../support/databases.ts";
 import { silentLog, testHttpClient } from "../support/test-http.ts";

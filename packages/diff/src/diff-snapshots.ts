@@ -8,7 +8,13 @@ import type {
   RegDocument,
   Snapshot,
 } from "@regwatch/core/schemas";
-import { listTagger, mergeTechnologies, wassenaarCategoryOf } from "@regwatch/core/taxonomy";
+import {
+  listTagger,
+  mergeTechnologies,
+  TECHNOLOGY_IDS,
+  type TechnologyId,
+  wassenaarCategoryOf,
+} from "@regwatch/core/taxonomy";
 import { sha256Hex } from "@regwatch/core/text";
 import { documentHash, entryHash } from "./entry-hash.ts";
 import { wordDiff } from "./word-diff.ts";
@@ -99,7 +105,7 @@ function listTitle(kind: ChangeKind, entry: Entry, root: string): string {
   const part = entry.key.slice(root.length);
   const verb = kind === "added" ? "gained" : kind === "removed" ? "lost" : "changed";
   if (part.startsWith(":")) return `${root} ${verb} definition "${part.slice(1)}": ${what}`;
-  return `${root} ${verb} paragraph ${part.replace(/^\./, "")}: ${what}`;
+  return `${root} ${verb} paragraph ${part.replace(/^[./]/, "")}: ${what}`;
 }
 
 function rootOf(key: string, byKey: Map<string, Entry>, fallback: Map<string, Entry>): string {
@@ -112,6 +118,19 @@ function rootOf(key: string, byKey: Map<string, Entry>, fallback: Map<string, En
     current = byKey.get(root) ?? fallback.get(root);
   }
   return root;
+}
+
+/**
+ * Technologies an entry carries because a person said so (a watched page's
+ * `--technology`), whatever its words: kept when they are taxonomy ids.
+ */
+function stampedTechnologies(entry: Entry | undefined): TechnologyId[] {
+  const given = entry?.data?.technologies;
+  return Array.isArray(given)
+    ? given.filter(
+        (t): t is TechnologyId => typeof t === "string" && (TECHNOLOGY_IDS as readonly string[]).includes(t),
+      )
+    : [];
 }
 
 function inForce(entry: Entry | undefined): string | null {
@@ -166,6 +185,7 @@ export function diffLists(
         old ? tagsBefore(old.key) : [],
         now ? tagsAfter(now.key) : [],
         ...descendants.map((d) => (now ? tagsAfter : tagsBefore)(d.key)),
+        stampedTechnologies(now ?? old),
       ),
       countries: countriesOf(old, now, ...descendants),
       publishedAt: ctx.publishedAt,

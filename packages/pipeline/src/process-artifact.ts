@@ -138,7 +138,24 @@ async function settle(
   if (stale) return stale;
 
   const current = await currentEntries(db, source.id);
-  const snapshot = await withoutStaleDocuments(body, parsed.snapshot, current);
+  const fresh = await withoutStaleDocuments(body, parsed.snapshot, current);
+  // Blocks without numbers of their own take the keys of their matches among the stored ones.
+  const snapshot =
+    source.alignEntries && fresh.kind === "list" && current.length
+      ? {
+          ...fresh,
+          entries: source.alignEntries(
+            current.map((e) => ({
+              key: e.key,
+              parentKey: e.parentKey,
+              heading: e.heading,
+              text: e.text,
+              data: e.data ?? undefined,
+            })),
+            fresh.entries,
+          ),
+        }
+      : fresh;
   // Every body of a source's first run is its baseline, whatever else ran meanwhile.
   const baseline = !(await acceptedOutsideRun(db, source.id, options.runId));
   const origin: ChangeOrigin = baseline

@@ -1,6 +1,6 @@
 import type { BrowserClient, HttpClient, HttpResponse, Logger } from "@regwatch/core/http";
 import type { Jurisdiction } from "@regwatch/core/jurisdictions";
-import type { Expectations, Snapshot, SourceKind } from "@regwatch/core/schemas";
+import type { Entry, Expectations, Snapshot, SourceKind } from "@regwatch/core/schemas";
 
 /** What a parser is given: the bytes as fetched, and what the server said about them. */
 export interface ParseInput {
@@ -76,6 +76,14 @@ export interface SourceDefinition<Meta extends Record<string, unknown> = Record<
    * effect the same day and cites it.
    */
   citedAs?: readonly string[];
+  /**
+   * For lists whose entries have no numbers of their own (a watched page's
+   * blocks): the new entries re-keyed to their matches among the stored ones,
+   * so an edited paragraph is one modified entry and one inserted mid-section
+   * is one added, not every later position moved. Run before the expectations
+   * and the diff.
+   */
+  alignEntries?(previous: readonly Entry[], next: readonly Entry[]): Entry[];
   /** For documents: how old (days, by publication date) a new document may be and still be alerted. */
   alertWindowDays?: number;
   parse(input: ParseInput): SnapshotOf<Meta>;

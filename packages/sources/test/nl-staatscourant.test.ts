@@ -7,13 +7,8 @@ import { diffDocuments } from "@regwatch/diff/diff-snapshots";
 import { describe, expect, it } from "vitest";
 import { recordContext } from "../../../test/support/record-context.ts";
 import { silentLog } from "../../../test/support/test-http.ts";
+import { BUNDLE_CONTENT_TYPE, bundleResponse, readBundle, writeBundle } from "../src/bundle.ts";
 import { nlBwbStrategicGoods as bwb, REGULATION_TITLE } from "../src/nl/bwb/source.ts";
-import {
-  BUNDLE_CONTENT_TYPE,
-  bundleResponse,
-  readBundle,
-  writeBundle,
-} from "../src/nl/staatscourant/bundle.ts";
 import {
   exportControlVerdict,
   parseDutchDate,

@@ -3,6 +3,7 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { DocumentsSnapshot, RegDocument } from "@regwatch/core/schemas";
 import { technologiesForText } from "@regwatch/core/taxonomy";
 import { normalizeText } from "@regwatch/core/text";
+import { isBundle, readBundle } from "../../bundle.ts";
 import { isCalendarDay, MONTHS } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
 import { keepDocuments } from "../../documents.ts";
@@ -19,7 +20,6 @@ import {
   readSruPage,
   type SruPage,
 } from "../bwb/sru.ts";
-import { isBundle, readBundle } from "./bundle.ts";
 
 export const PARSER_VERSION = "nl.staatscourant.export-control/1";
 

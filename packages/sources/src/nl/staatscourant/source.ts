@@ -1,9 +1,9 @@
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { HttpClient, HttpResponse, Logger } from "@regwatch/core/http";
+import { bundleResponse } from "../../bundle.ts";
 import { defineSource, type FetchedArtifact } from "../../define-source.ts";
 import { cqlString } from "../bwb/discover.ts";
 import { nextStart, readSruPage, type SruPage } from "../bwb/sru.ts";
-import { bundleResponse } from "./bundle.ts";
 import {
   keptRecords,
   OEP_ORIGIN,
