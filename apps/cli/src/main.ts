@@ -130,6 +130,22 @@ export const COMMANDS: readonly Command[] = [
     load: () => import("./commands/tokens.ts"),
   },
   {
+    name: "watch",
+    summary:
+      "watch a page with no feed: its blocks diffed like a list, its linked documents kept; run on its schedule like any source",
+    usage:
+      "regwatch watch <url> --jurisdiction XX [--selector CSS] [--browser] [--technology ID]... [--schedule CRON] [--id page.SLUG] [--title T] [--json]",
+    db: true,
+    load: () => import("./commands/watch.ts"),
+  },
+  {
+    name: "unwatch",
+    summary: "stop running a watched page (its history stays)",
+    usage: "regwatch unwatch <id>",
+    db: true,
+    load: () => import("./commands/unwatch.ts"),
+  },
+  {
     name: "backfill",
     summary: "build history from the source's official versions since a date, alerting nobody",
     usage: "regwatch backfill <source> --since <date> [--at <iso-date>]",

@@ -247,7 +247,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       syncSources: () => syncSources(),
       server,
       port,
-      schedules,
+      // The last reconcile's report: the start's, or the last sync's that changed the schedule.
+      get schedules() {
+        return schedules;
+      },
       async stop() {
         // Fetches in flight end now, so the jobs in progress finish quickly.
         runtime.stop();

@@ -41,9 +41,17 @@ export const run: CommandRun = async (args, { io, runtime }) => {
     usage(
       `--country: unknown country ${quoted(values.country!)} (expected an ISO 3166-1 alpha-2 code such as CN or RU)`,
     );
-  if (values.source !== undefined) sourceArg(values.source, "--source");
   const since = isoDateArg(values.since, "--since");
-  const records = await listChanges((await runtime()).database.db, {
+  const db = (await runtime()).database.db;
+  // A watched page's id (unwatched ones too: their history stays) or a registered source's.
+  if (values.source !== undefined && !values.source.startsWith("page.")) sourceArg(values.source, "--source");
+  if (values.source?.startsWith("page.")) {
+    const { listWatchedPages } = await import("@regwatch/db/queries/watched-pages");
+    const pages = await listWatchedPages(db, { includeRemoved: true });
+    if (!pages.some((p) => p.id === values.source))
+      usage(`--source: no watched page ${quoted(values.source)} (see regwatch sources)`);
+  }
+  const records = await listChanges(db, {
     since: since?.toISOString(),
     jurisdiction,
     technology: values.technology,

@@ -1,10 +1,10 @@
 import { parseArgs } from "node:util";
 import type { RunOutcome } from "@regwatch/pipeline/run-source";
-import { SOURCES } from "@regwatch/sources/registry";
 import type { CommandRun } from "../command.ts";
 import { safeLine } from "../format.ts";
 import { isoDateArg } from "../io.ts";
-import { sourceArg } from "./source-arg.ts";
+import { allSources } from "../watched.ts";
+import { sourceIn } from "./source-arg.ts";
 
 export function describeOutcome(o: RunOutcome): string {
   const n = o.records.length;
@@ -21,15 +21,17 @@ export function describeOutcome(o: RunOutcome): string {
   return safeLine(`${o.sourceId}: ${what}`);
 }
 
-export const run: CommandRun = async (args, { io, runtime }) => {
+export const run: CommandRun = async (args, { io, runtime, config: env, log }) => {
   const { values, positionals } = parseArgs({
     args,
     options: { at: { type: "string" } },
     allowPositionals: true,
   });
-  const sources = positionals.length ? positionals.map((id) => sourceArg(id)) : SOURCES;
   const runAt = isoDateArg(values.at, "--at") ?? new Date();
   const { config, database, deps } = await runtime();
+  // The registered sources and the watched pages.
+  const all = await allSources(database.db, env, log);
+  const sources = positionals.length ? positionals.map((id) => sourceIn(all, id)) : all;
   // The run-source job's own code, without a runner: no schedule, no retries.
   const [{ runSourceOnce }, { createMetrics }] = await Promise.all([
     import("@regwatch/runtime/jobs"),
@@ -39,7 +41,7 @@ export const run: CommandRun = async (args, { io, runtime }) => {
     config,
     database,
     deps,
-    sources: SOURCES,
+    sources: all,
     metrics: createMetrics({ collectProcess: false }),
     log: deps.log,
     now: () => runAt,

@@ -4,10 +4,19 @@ import { quoted, usage } from "../io.ts";
 
 /** A source named on the command line, as a positional argument or after `flag`. */
 export function sourceArg(id: string, flag?: string): SourceDefinition {
-  const source = findSource(id);
-  if (!source)
+  return sourceIn(SOURCES, id, flag, findSource(id));
+}
+
+/** A source of `sources` (the registered ones and the watched pages) named on the command line. */
+export function sourceIn(
+  sources: readonly SourceDefinition[],
+  id: string,
+  flag?: string,
+  found = sources.find((s) => s.id === id),
+): SourceDefinition {
+  if (!found)
     usage(
-      `${flag ? `${flag}: ` : ""}unknown source ${quoted(id)} (known: ${SOURCES.map((s) => s.id).join(", ")})`,
+      `${flag ? `${flag}: ` : ""}unknown source ${quoted(id)} (known: ${sources.map((s) => s.id).join(", ")})`,
     );
-  return source;
+  return found;
 }

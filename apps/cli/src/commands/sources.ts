@@ -1,20 +1,22 @@
 import { parseArgs } from "node:util";
 import { listSourceRows } from "@regwatch/db/queries/sources";
 import { describeCadence } from "@regwatch/runtime/schedule";
-import { SOURCES } from "@regwatch/sources/registry";
 import type { CommandRun } from "../command.ts";
 import { safeLine } from "../format.ts";
 import { expectPositionals } from "../io.ts";
+import { allSources } from "../watched.ts";
 
-export const run: CommandRun = async (args, { io, runtime }) => {
+export const run: CommandRun = async (args, { io, runtime, config, log }) => {
   const { values, positionals } = parseArgs({
     args,
     options: { json: { type: "boolean" } },
     allowPositionals: true,
   });
   expectPositionals(positionals, []);
-  const rows = new Map((await listSourceRows((await runtime()).database.db)).map((r) => [r.id, r]));
-  const list = SOURCES.map((s) => {
+  const db = (await runtime()).database.db;
+  const rows = new Map((await listSourceRows(db)).map((r) => [r.id, r]));
+  // The registered sources, then the pages users watch (`regwatch watch`).
+  const list = (await allSources(db, config, log)).map((s) => {
     const row = rows.get(s.id);
     return {
       id: s.id,

@@ -5,6 +5,7 @@ import { SOURCES } from "@regwatch/sources/registry";
 import type { CommandEnv, CommandRun } from "../command.ts";
 import { serveControl } from "../control.ts";
 import { expectPositionals, type Io } from "../io.ts";
+import { watchedSources } from "../watched.ts";
 
 // What a shell reports for a process that a signal ended: 128 + the signal's number.
 const SIGNAL_EXIT_CODE = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -116,6 +117,8 @@ export async function serve(
     service = await startService({
       runtime,
       sources: SOURCES,
+      // The pages users watch, read now and again at every health check.
+      watched: () => watchedSources(database.db, config, log),
       log,
       web: mode.web,
       queues: mode.worker ? (mode.queues ?? QUEUES) : [],
@@ -132,7 +135,8 @@ export async function serve(
     );
     // Every source once at start, as before the scheduler: a fresh install shows data at once.
     if (mode.runNow && mode.worker) {
-      for (const source of SOURCES) await service.runner.enqueue("run-source", { sourceId: source.id });
+      for (const source of service.sources)
+        await service.runner.enqueue("run-source", { sourceId: source.id });
     }
     const why = await stop.requested;
     io.err(`regwatch stopping: ${why}\n`);
