@@ -43,6 +43,7 @@ const CADENCES: Record<string, string> = {
   "au.frl.dsgl": "once a day",
   "jp.egov.export-trade-control-order": "twice a day",
   "jp.egov.goods-ordinance": "twice a day",
+  "wa.wassenaar.lists": "once a day",
   "nl.bwb.strategic-goods": "twice a day",
   "nl.staatscourant.export-control": "twice a day",
   "it.normattiva.export-control": "once a day, Mon–Sat",

@@ -22,6 +22,7 @@ import { noLovdataExportControl } from "./no/lovdata/source.ts";
 import { usBisIec } from "./us/bis-iec/source.ts";
 import { usEcfrCcl } from "./us/ecfr-ccl/source.ts";
 import { usFederalRegister } from "./us/federal-register/source.ts";
+import { waWassenaarLists } from "./wa/source.ts";
 
 /**
  * Every source regwatch runs, listed explicitly: nothing is discovered by file
@@ -52,6 +53,7 @@ export const SOURCES: readonly SourceDefinition[] = [
   auFrlDsgl,
   jpEgovExportTradeControlOrder,
   jpEgovGoodsOrdinance,
+  waWassenaarLists,
 ];
 
 export function findSource(id: string): SourceDefinition | undefined {
