@@ -12,6 +12,11 @@ export interface HttpRequestOptions {
    * answers 404): returned as a response with their body instead of thrown.
    */
   acceptStatuses?: readonly number[];
+  /**
+   * Checked before every redirect is followed (an address a user gave must not
+   * lead, by a redirect, where it could not go itself): throws to refuse.
+   */
+  beforeRedirect?: (url: string) => Promise<void>;
 }
 
 export interface HttpResponse {

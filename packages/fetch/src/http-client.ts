@@ -127,7 +127,11 @@ interface RequestInit {
   headers: Record<string, string>;
   body?: string;
   acceptStatuses?: readonly number[];
+  beforeRedirect?: (url: string) => Promise<void>;
 }
+
+/** Redirects followed by hand (when each must be checked) before giving up. */
+const MAX_REDIRECTS = 5;
 
 class RetryableError extends Error {
   constructor(
@@ -230,7 +234,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         method: init.method,
         headers: init.headers,
         body: init.body,
-        redirect: "follow",
+        // Checked redirects are followed by `request`, one hop at a time.
+        redirect: init.beforeRedirect ? "manual" : "follow",
         signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
       });
     } catch (err) {
@@ -263,6 +268,30 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   /** One request with retries: network errors, 5xx and 429 are tried again with backoff. */
   async function request(url: string, init: RequestInit, maxBytes: number): Promise<HttpResponse> {
+    if (!init.beforeRedirect) return requestOnce(url, init, maxBytes);
+    // Every hop checked before it is taken; the answer keeps the address asked for.
+    let at = url;
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const answer = await requestOnce(
+        at,
+        { ...init, acceptStatuses: [...(init.acceptStatuses ?? []), 301, 302, 303, 307, 308] },
+        maxBytes,
+      );
+      const location = answer.headers.location;
+      if (![301, 302, 303, 307, 308].includes(answer.status) || !location) return { ...answer, url };
+      let next: string;
+      try {
+        next = new URL(location, at).href;
+      } catch {
+        throw new SourceUnavailableError(`${shortUrl(at)}: redirects to an unreadable address`);
+      }
+      await init.beforeRedirect(next);
+      at = next;
+    }
+    throw new SourceUnavailableError(`${shortUrl(url)}: more than ${MAX_REDIRECTS} redirects`);
+  }
+
+  async function requestOnce(url: string, init: RequestInit, maxBytes: number): Promise<HttpResponse> {
     const target = mapOrigin(url, options.originMap);
     let lastError: RetryableError | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -318,7 +347,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
       return request(
         url,
-        { method: "GET", headers, acceptStatuses: req.acceptStatuses },
+        { method: "GET", headers, acceptStatuses: req.acceptStatuses, beforeRedirect: req.beforeRedirect },
         req.maxBytes ?? options.maxBytes,
       );
     },

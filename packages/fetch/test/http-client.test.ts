@@ -112,6 +112,30 @@ describe("http client", () => {
     await expect(http.get("https://www.ecfr.gov/sumario/20251111")).rejects.toThrow(/HTTP 404/);
   });
 
+  it("checks every redirect before following it when asked, and keeps the address asked for", async () => {
+    server = await startSourceServer({
+      "/a": () => ({ status: 302, headers: { location: "/b" } }),
+      "/b": () => ({ status: 301, headers: { location: "http://10.0.0.1/inside" } }),
+      "/ok": () => ({ status: 307, headers: { location: "/final" } }),
+      "/final": () => ({ body: "page" }),
+    });
+    const { http } = client(server.origin);
+    const seen: string[] = [];
+    const guard = async (url: string) => {
+      seen.push(url);
+      if (new URL(url).hostname === "10.0.0.1") throw new Error(`${url}: a private address`);
+    };
+    await expect(http.get("https://www.ecfr.gov/a", { beforeRedirect: guard })).rejects.toThrow(
+      "http://10.0.0.1/inside: a private address",
+    );
+    expect(seen).toEqual(["https://www.ecfr.gov/b", "http://10.0.0.1/inside"]);
+    const answer = await http.get("https://www.ecfr.gov/ok", { beforeRedirect: guard });
+    expect(Buffer.from(answer.body).toString()).toBe("page");
+    expect(answer.url).toBe("https://www.ecfr.gov/ok");
+    // Nothing was asked of the private address.
+    expect(server.requests.map((r) => r.path)).toEqual(["/a", "/b", "/ok", "/final"]);
+  });
+
   it("retries a 503 with backoff and returns the answer that follows", async () => {
     let calls = 0;
     server = await startSourceServer({ "/x": () => (++calls < 3 ? { status: 503 } : { body: "ok" }) });

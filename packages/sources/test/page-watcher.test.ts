@@ -13,7 +13,8 @@ import { diffLists, type StoredEntry } from "@regwatch/diff/diff-snapshots";
 import { entryHash } from "@regwatch/diff/entry-hash";
 import { describe, expect, it } from "vitest";
 import { recordContext } from "../../../test/support/record-context.ts";
-import { silentLog } from "../../../test/support/test-http.ts";
+import { startSourceServer } from "../../../test/support/source-server.ts";
+import { silentLog, testHttpClient } from "../../../test/support/test-http.ts";
 import { BUNDLE_CONTENT_TYPE, readBundle, writeBundle } from "../src/bundle.ts";
 import type { SourceContext, SourceDefinition } from "../src/define-source.ts";
 import { alignBlocks, similarity } from "../src/page/align.ts";
@@ -1050,5 +1051,35 @@ describe("page source settings", () => {
     ])
       expect(message).toContain(part);
     expect(message).not.toContain('technology "quantum"');
+  });
+});
+
+describe("page source fetch: redirects", () => {
+  it("refuses a redirect to a private address before following it, through the real HTTP client", async () => {
+    const server = await startSourceServer({
+      "/export/emerging-technologies": () => ({
+        status: 302,
+        headers: { location: "http://intranet.example.org/secret" },
+      }),
+      "/secret": () => ({ body: "<main><p>inside</p></main>", headers: { "content-type": "text/html" } }),
+    });
+    try {
+      const resolve: ResolveAll = async (host) =>
+        host === "intranet.example.org"
+          ? [{ address: "10.0.0.5", family: 4 }]
+          : [{ address: "93.184.215.14", family: 4 }];
+      const page = pageSource(CONFIG, { resolve });
+      const fetching = page.fetch({
+        http: testHttpClient({ "*": server.origin }),
+        log: silentLog,
+        now: new Date("2026-12-02T06:00:00Z"),
+        state: {},
+      });
+      await expect(fetching).rejects.toThrow(UnsafeUrlError);
+      await expect(fetching).rejects.toThrow(/10\.0\.0\.5/);
+      expect(server.requests.map((r) => r.path)).toEqual(["/export/emerging-technologies"]);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -232,12 +232,15 @@ async function fetchPageBody(
   config: PageConfig,
   ctx: SourceContext,
   conditional: boolean,
+  guard: (url: string) => Promise<void>,
 ): Promise<HttpResponse> {
   if (!config.browser) {
     return ctx.http.get(config.url, {
       conditional,
       maxBytes: MAX_PAGE_BYTES,
       headers: { accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.1" },
+      // A redirect must not take the watcher where the address guard would not let it go.
+      beforeRedirect: guard,
     });
   }
   if (!ctx.browser) throw new Error(`${config.id} is watched through a browser, and none was given`);
@@ -318,6 +321,9 @@ async function fetchDocument(
       headers,
       maxBytes: MAX_DOCUMENT_BYTES,
       acceptStatuses: UNAVAILABLE_STATUSES,
+      beforeRedirect: async (url) => {
+        await checkWatchUrl(url, { allowPrivate: options.allowPrivateUrls, resolve: options.resolve });
+      },
     });
   } catch (err) {
     if (err instanceof ResponseTooLargeError)
@@ -369,7 +375,10 @@ export async function fetchPage(
   const days = options.recheckDocumentsDays ?? 7;
   await checkWatchUrl(config.url, { allowPrivate: options.allowPrivateUrls, resolve: options.resolve });
   const due = Object.values(state.documents).some((d) => isDue(d, ctx.now, days));
-  const response = await fetchPageBody(config, ctx, state.parserVersion === PARSER_VERSION && !due);
+  const guard = async (url: string) => {
+    await checkWatchUrl(url, { allowPrivate: options.allowPrivateUrls, resolve: options.resolve });
+  };
+  const response = await fetchPageBody(config, ctx, state.parserVersion === PARSER_VERSION && !due, guard);
   if (response.notModified) return { artifacts: [], state: ctx.state };
   const html = readHtml(response.body, response.contentType, config.url);
   const extracted = extractPage(html, { url: config.url, selector: config.selector });
