@@ -3,6 +3,7 @@ import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { calendarDate, MONTHS, monthNumber } from "../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../define-source.ts";
 import { runSteps } from "../steps.ts";
+import { firstLabel, type Label, labelOrder, placeLabel, successor } from "../wassenaar-labels.ts";
 import { type Block, blocksOf, inCapitals, type NoteSlug, type Start, startOf } from "./blocks.ts";
 import { type PdfInfo, type PdfLimits, type PdfText, readPdfTextSteps } from "./pdf-text.ts";
 
@@ -12,24 +13,11 @@ export const PARSER_VERSION = "wa.wassenaar.lists/1";
 // Labels and their order.
 // ---------------------------------------------------------------------------
 
-type LabelType = "letter" | "number";
-interface Label {
-  value: string;
-  type: LabelType;
-}
-
 function labelOf(raw: string): Label | null {
   if (/^[a-z]$/.test(raw)) return { value: raw, type: "letter" };
   if (/^\d{1,2}$/.test(raw)) return { value: String(Number(raw)), type: "number" };
   return null;
 }
-
-/** Wassenaar levels alternate: letters under an entry, numbers under them, letters again… */
-const expectedType = (level: number): LabelType => (level % 2 === 1 ? "letter" : "number");
-const first = (type: LabelType) => (type === "letter" ? "a" : "1");
-const order = (l: Label) => (l.type === "letter" ? l.value.charCodeAt(0) : Number(l.value));
-const successor = (l: Label) =>
-  l.type === "letter" ? String.fromCharCode(l.value.charCodeAt(0) + 1) : String(Number(l.value) + 1);
 
 /** x positions printed for one level differ by a few tenths of a point. */
 const SAME_X = 2.5;
@@ -396,31 +384,11 @@ function munitions(b: Build, block: Block, start: Extract<Start, { kind: "ml" }>
  * paragraph deleted and skipped); then the deepest.
  */
 function place(b: Build, label: Label, depth: number): number | null {
-  let best: { index: number; score: number } | null = null;
-  const consider = (index: number, score: number) => {
-    if (!best || score > best.score || (score === best.score && index > best.index)) best = { index, score };
-  };
-  const deepest = b.path.length - 1;
-  const top = b.path[deepest]!;
-  if (label.type === expectedType(b.path.length))
-    consider(deepest + 1, (label.value === first(label.type) ? 2 : 1) + (depth > top.depth + SAME_X ? 4 : 0));
-  // A first child of the other type, printed further in, under a paragraph with none yet: a level
-  // the list skips ("1C350 Chemicals … as follows: 1. Thiodiglycol …").
-  else if (
-    label.value === first(label.type) &&
-    depth > top.depth + SAME_X &&
-    !b.childCount.get(top.entry.key)
-  )
-    consider(deepest + 1, 0.5 + 4);
-  for (let i = 1; i <= deepest; i++) {
-    const node = b.path[i]!;
-    if (!node.label || node.label.type !== label.type || order(label) <= order(node.label)) continue;
-    consider(
-      i,
-      (label.value === successor(node.label) ? 2 : 1) + (Math.abs(depth - node.depth) <= SAME_X ? 4 : 0),
-    );
-  }
-  return best === null ? null : (best as { index: number }).index;
+  const top = b.path[b.path.length - 1]!;
+  return placeLabel(b.path, label, depth, {
+    tolerance: SAME_X,
+    deepestHasChildren: () => !!b.childCount.get(top.entry.key),
+  });
 }
 
 /**
@@ -433,20 +401,25 @@ function place(b: Build, label: Label, depth: number): number | null {
 function continuesNote(note: OpenNote, label: Label, depth: number, exactly = false): boolean {
   const list = note.list;
   if (!list.length) {
-    if (!note.listOpen || label.value !== first(label.type) || depth < note.depth - SAME_X) return false;
+    if (!note.listOpen || label.value !== firstLabel(label.type) || depth < note.depth - SAME_X) return false;
     list.push({ label, depth });
     return true;
   }
   for (let i = list.length - 1; i >= 0; i--) {
     const at = list[i]!;
     if (Math.abs(depth - at.depth) > SAME_X || at.label.type !== label.type) continue;
-    if (order(label) <= order(at.label) || (exactly && label.value !== successor(at.label))) return false;
+    if (labelOrder(label) <= labelOrder(at.label) || (exactly && label.value !== successor(at.label)))
+      return false;
     list.length = i;
     list.push({ label, depth });
     return true;
   }
   const last = list[list.length - 1]!;
-  if (depth > last.depth + SAME_X && label.type !== last.label.type && label.value === first(label.type)) {
+  if (
+    depth > last.depth + SAME_X &&
+    label.type !== last.label.type &&
+    label.value === firstLabel(label.type)
+  ) {
     list.push({ label, depth });
     return true;
   }

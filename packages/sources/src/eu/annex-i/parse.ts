@@ -2,6 +2,7 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
 import { runSteps } from "../../steps.ts";
+import { firstLabel, type Label, placeLabel, successor } from "../../wassenaar-labels.ts";
 import { childElements, firstChild, type XmlElement } from "../../xml/parse-xml.ts";
 import { DUAL_USE_CELEX } from "../cellar-acts/cellar.ts";
 import {
@@ -36,12 +37,6 @@ const PART_HEADING = /^PART\s+(\d+|[IVX]+)\b/i;
 const SUBCATEGORY_HEADING = /^(\d)([A-E])(\d)?\.?\s+(\p{Lu}.*)$/su;
 const DEFINITION_LINE = /^["“‘']([^"”’']{1,160})["”’']/;
 
-type LabelType = "letter" | "number";
-interface Label {
-  value: string;
-  type: LabelType;
-}
-
 /** "a." → a, "1." → 1, "(b)" → b, "12)" → 12; anything else (dashes, bullets, roman numerals) → null. */
 function paragraphLabel(raw: string): Label | null {
   const v = raw
@@ -52,13 +47,6 @@ function paragraphLabel(raw: string): Label | null {
   if (/^\d{1,2}$/.test(v)) return { value: v, type: "number" };
   return null;
 }
-
-/** Wassenaar levels alternate: letters under an entry, numbers under them, letters again… */
-const expectedType = (level: number): LabelType => (level % 2 === 1 ? "letter" : "number");
-const first = (type: LabelType) => (type === "letter" ? "a" : "1");
-const order = (l: Label) => (l.type === "letter" ? l.value.charCodeAt(0) : Number(l.value));
-const successor = (l: Label) =>
-  l.type === "letter" ? String.fromCharCode(l.value.charCodeAt(0) + 1) : String(Number(l.value) + 1);
 
 interface NoteKind {
   slug: "note" | "nb" | "technical-note";
@@ -385,31 +373,18 @@ function rootEntry(b: Build, code: string, text: string, depth: number): void {
  * deleted paragraph skipped); then the deepest.
  */
 function place(b: Build, label: Label, depth: number): number | null {
-  let best: { index: number; score: number } | null = null;
-  const consider = (index: number, score: number) => {
-    if (!best || score > best.score || (score === best.score && index > best.index)) best = { index, score };
-  };
-  const deepest = b.path.length - 1;
-  const top = b.path[deepest]!;
-  if (label.type === expectedType(b.path.length))
-    consider(deepest + 1, (label.value === first(label.type) ? 2 : 1) + (depth > top.depth ? 4 : 0));
-  for (let i = 1; i <= deepest; i++) {
-    const node = b.path[i]!;
-    if (!node.label || node.label.type !== label.type || order(label) <= order(node.label)) continue;
-    consider(i, (label.value === successor(node.label) ? 2 : 1) + (depth === node.depth ? 4 : 0));
-  }
-  return best === null ? null : (best as { index: number }).index;
+  return placeLabel(b.path, label, depth);
 }
 
 /** Whether a labelled block continues the open note's own list. */
 function continuesNote(note: OpenNote, label: Label, depth: number): boolean {
   if (!note.listOpen) return false;
-  if (!note.list.length) return depth >= note.depth && label.value === first(label.type);
+  if (!note.list.length) return depth >= note.depth && label.value === firstLabel(label.type);
   const last = note.list[note.list.length - 1]!;
   if (depth === last.depth && label.type === last.label.type && label.value === successor(last.label))
     return true;
   // A sub-item of the note's list item.
-  return depth >= last.depth && label.type !== last.label.type && label.value === first(label.type);
+  return depth >= last.depth && label.type !== last.label.type && label.value === firstLabel(label.type);
 }
 
 function item(b: Build, block: Extract<Block, { kind: "item" }>): void {
