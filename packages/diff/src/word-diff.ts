@@ -39,8 +39,17 @@ const BREAK_EVERY = 16;
 
 /** Words and the whitespace/punctuation between them, so that joining the tokens gives the text back. */
 export function tokenize(text: string): string[] {
+  if (CJK.test(text)) return text.match(CJK_TOKENS) ?? [];
   return text.match(/[\p{L}\p{N}]+|\s+|[^\p{L}\p{N}\s]/gu) ?? [];
 }
+
+// Chinese and Japanese write no spaces between words: a run of kanji and kana
+// is not one word, or a one-character insertion in a Japanese item would read
+// as the whole phrase replaced. Each such character is a token of its own;
+// other letters and digits keep forming words.
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+const CJK_TOKENS =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|(?:(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])[\p{L}\p{N}])+|\s+|[^\p{L}\p{N}\s]/gu;
 
 /**
  * Word-level diff of two texts: joining the "=" and "-" parts gives `before`,

@@ -232,6 +232,30 @@ describe("wordDiff", () => {
     ]);
   });
 
+  it("splits Japanese into characters, so an insertion in a phrase is shown as itself", () => {
+    expect(tokenize("CMOS集積回路、4.5ケルビン")).toEqual([
+      "CMOS",
+      "集",
+      "積",
+      "回",
+      "路",
+      "、",
+      "4",
+      ".",
+      "5",
+      "ケ",
+      "ル",
+      "ビ",
+      "ン",
+    ]);
+    const diff = wordDiff("量子計算機であって、次のもの", "量子計算機又はその部分品であって、次のもの");
+    expect(diff).toEqual([
+      ["=", "量子計算機"],
+      ["+", "又はその部分品"],
+      ["=", "であって、次のもの"],
+    ]);
+  });
+
   it("splits words, numbers, punctuation and spaces", () => {
     expect(tokenize("10^-4 (SiGe:Si) ≥ 100:1")).toEqual([
       "10",
