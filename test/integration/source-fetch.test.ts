@@ -27,7 +27,7 @@ import { createExclusive, type PipelineDeps } from "@regwatch/pipeline/deps";
 import { type RunOutcome, runSource } from "@regwatch/pipeline/run-source";
 import type { SourceDefinition } from "@regwatch/sources/define-source";
 import { findSource } from "@regwatch/sources/registry";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.ts";
 import { type Reply, startSourceServer } from "../support/source-server.ts";
 import { silentLog, testHttpClient } from "../support/test-http.ts";
@@ -442,6 +442,8 @@ describe.each(testDatabases())("every source's fetch against its fixtures on $na
         { "*": server.origin },
         { validators: { get: (url) => getValidators(database.db, url) } },
       ),
+      // As the runtime hands them over from the configuration (LEGIFRANCE_CLIENT_ID/SECRET).
+      secrets: { LEGIFRANCE_CLIENT_ID: "fixture-client", LEGIFRANCE_CLIENT_SECRET: "fixture-secret" },
     };
   });
   afterAll(() => database?.close());
@@ -713,13 +715,6 @@ describe.each(testDatabases())("every source's fetch against its fixtures on $na
           };
           return `${h.method} ${h.url.pathname} ${body.textCid ?? body.recherche?.champs?.[0]?.typeChamp}`;
         });
-
-    // The registered fetch reads the credentials from the process environment when it runs.
-    beforeAll(() => {
-      vi.stubEnv("LEGIFRANCE_CLIENT_ID", "fixture-client");
-      vi.stubEnv("LEGIFRANCE_CLIENT_SECRET", "fixture-secret");
-    });
-    afterAll(() => vi.unstubAllEnvs());
 
     it("finds the arrêté by NOR, the arrêtés amending it by title, and consults each", async () => {
       const { outcome, asked } = await run(source, "2025-05-01T07:20:00Z");

@@ -111,7 +111,7 @@ export const ENVIRONMENT_VARIABLES = [
   "REGWATCH_ALLOW_PRIVATE_WEBHOOKS",
   "REGWATCH_ALLOW_PRIVATE_URLS",
   "REGWATCH_PUBLIC_READ",
-  // Read by fr.jorf.export-control when it fetches, never logged: the Légifrance API through PISTE.
+  // The Légifrance API through PISTE (fr.jorf.export-control), never logged.
   "LEGIFRANCE_CLIENT_ID",
   "LEGIFRANCE_CLIENT_SECRET",
   "npm_lifecycle_event",
@@ -132,6 +132,8 @@ export interface Config {
   allowPrivateWebhooks: boolean;
   /** Watched pages may be on loopback, link-local or private addresses (tests, an intranet mirror). */
   allowPrivateUrls: boolean;
+  /** Credentials sources use by name (`LEGIFRANCE_CLIENT_ID`, `LEGIFRANCE_CLIENT_SECRET`), only those set. */
+  sourceSecrets: Readonly<Record<string, string>>;
   /** Changes, sources and the matrix readable without signing in (a public instance). */
   publicRead: boolean;
   port: number;
@@ -206,6 +208,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Off in production: a subscriber's webhook must not reach the service's own network.
     REGWATCH_ALLOW_PRIVATE_WEBHOOKS: read("REGWATCH_ALLOW_PRIVATE_WEBHOOKS", flag, false),
     REGWATCH_ALLOW_PRIVATE_URLS: read("REGWATCH_ALLOW_PRIVATE_URLS", flag, false),
+    LEGIFRANCE_CLIENT_ID: read("LEGIFRANCE_CLIENT_ID", text),
+    LEGIFRANCE_CLIENT_SECRET: read("LEGIFRANCE_CLIENT_SECRET", text),
     // A public instance: reading needs no account (reviewing always does).
     REGWATCH_PUBLIC_READ: read("REGWATCH_PUBLIC_READ", flag, false),
     // Set by npm for the scripts it runs: the service then also stops when npm goes away.
@@ -221,6 +225,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: e.REGWATCH_MAIL_FROM,
     allowPrivateWebhooks: e.REGWATCH_ALLOW_PRIVATE_WEBHOOKS,
     allowPrivateUrls: e.REGWATCH_ALLOW_PRIVATE_URLS,
+    // Handed to the sources that use them (fr.jorf.export-control), never logged.
+    sourceSecrets: Object.fromEntries(
+      (["LEGIFRANCE_CLIENT_ID", "LEGIFRANCE_CLIENT_SECRET"] as const)
+        .filter((name) => e[name])
+        .map((name) => [name, e[name]!]),
+    ),
     publicRead: e.REGWATCH_PUBLIC_READ,
     port: e.PORT,
     host: e.HOST,

@@ -73,6 +73,11 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ REGWATCH_ORIGIN_MAP: '{"*":"nowhere"}' })).toThrow(
       /^bad environment: REGWATCH_ORIGIN_MAP: /,
     );
+    // Source credentials by name, only those set; never read by the sources from the environment.
+    expect(loadConfig({ LEGIFRANCE_CLIENT_ID: "id", LEGIFRANCE_CLIENT_SECRET: "" }).sourceSecrets).toEqual({
+      LEGIFRANCE_CLIENT_ID: "id",
+    });
+    expect(loadConfig({}).sourceSecrets).toEqual({});
     // "*" is the one key that is not an origin: it catches every origin not named.
     expect(loadConfig({ REGWATCH_ORIGIN_MAP: '{"*":"http://127.0.0.1:4010"}' }).originMap).toEqual({
       "*": "http://127.0.0.1:4010",

@@ -10,6 +10,8 @@ export interface PipelineDeps {
   http: HttpClient;
   /** Only sources that declare `needsBrowser` get it. */
   browser?: BrowserClient;
+  /** Credentials for the sources that use them, from the configuration. */
+  secrets?: Readonly<Record<string, string>>;
   log: Logger;
   /** Serializes units of database work inside one process (see docs/decisions/0002). */
   exclusive: <T>(work: () => Promise<T>) => Promise<T>;

@@ -152,6 +152,7 @@ export async function runSource(
       log: deps.log,
       now: options.runAt,
       state: row?.state ?? {},
+      secrets: deps.secrets ?? {},
     };
     let fetched: Awaited<ReturnType<SourceDefinition["fetch"]>>;
     try {
@@ -257,7 +258,13 @@ export async function backfillSource(
   const { db } = deps;
   await ensureSource(db, source);
   const row = await getSource(db, source.id);
-  const ctx: SourceContext = { http: deps.http, log: deps.log, now: options.runAt, state: row?.state ?? {} };
+  const ctx: SourceContext = {
+    http: deps.http,
+    log: deps.log,
+    now: options.runAt,
+    state: row?.state ?? {},
+    secrets: deps.secrets ?? {},
+  };
   const outcomes: ArtifactOutcome[] = [];
   let count = 0;
   // One run id for the first step only: it is the baseline when the source has nothing yet.

@@ -100,6 +100,7 @@ export async function createRuntime(
       artifacts: await artifactStore(database),
       http,
       browser,
+      secrets: config.sourceSecrets,
       log,
       exclusive: exclusive ?? createExclusive(),
       // Alerts for new records are written with them: matched against the active subscriptions.

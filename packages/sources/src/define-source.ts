@@ -31,6 +31,8 @@ export interface SourceContext {
   now: Date;
   /** The cursor this source returned last time ({} on a first run). */
   state: Record<string, unknown>;
+  /** Credentials the operator configured, by variable name (`LEGIFRANCE_CLIENT_ID`); sources never read the environment. */
+  secrets?: Readonly<Record<string, string>>;
 }
 
 export interface BackfillStep {

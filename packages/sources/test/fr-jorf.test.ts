@@ -590,11 +590,16 @@ describe("fr.jorf.export-control fetch through PISTE", () => {
     expect(posts.map((p) => p.url)).toEqual([PISTE_TOKEN_URL, `${LEGIFRANCE_API}/search`]);
   });
 
-  it("reads the credentials from the environment when the fetch runs, never keeping them", async () => {
-    vi.stubEnv("LEGIFRANCE_CLIENT_ID", "env-client-id-91c2");
-    vi.stubEnv("LEGIFRANCE_CLIENT_SECRET", "env-secret-5d7a");
+  it("reads the credentials the configuration hands it, never the environment, never keeping them", async () => {
+    // Something else in the process environment is not what the source uses.
+    vi.stubEnv("LEGIFRANCE_CLIENT_ID", "stray-client");
+    vi.stubEnv("LEGIFRANCE_CLIENT_SECRET", "stray-secret");
     const { http, posts } = fakePiste();
-    const result = await source.fetch(context({ http }));
+    const secrets = {
+      LEGIFRANCE_CLIENT_ID: "env-client-id-91c2",
+      LEGIFRANCE_CLIENT_SECRET: "env-secret-5d7a",
+    };
+    const result = await source.fetch(context({ http, secrets }));
     expect(new URLSearchParams(posts[0]!.body).get("client_secret")).toBe("env-secret-5d7a");
     expect(JSON.stringify(result.state)).not.toMatch(
       /env-secret-5d7a|env-client-id-91c2|fixture-access-token/,

@@ -193,7 +193,8 @@ export async function fetchThroughPiste(
 export interface JorfFetchDeps {
   tokens: TokenCache;
   clock: () => number;
-  env: Record<string, string | undefined>;
+  /** The configured credentials by name (`ctx.secrets`). */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 /** The API when both credentials are set and the client can POST; else the browser. */
@@ -243,5 +244,5 @@ export const frJorfExportControl = defineSource({
   // Each document carries its own dates, citation and address.
   describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
   // The credentials are read here, when a fetch runs, and never logged or kept.
-  fetch: (ctx) => fetchJorf(ctx, { tokens, clock: Date.now, env: process.env }),
+  fetch: (ctx) => fetchJorf(ctx, { tokens, clock: Date.now, env: ctx.secrets ?? {} }),
 });
