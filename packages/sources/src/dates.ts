@@ -151,3 +151,22 @@ export type MonthLanguage = keyof typeof MONTHS;
 export function monthNumber(language: MonthLanguage, name: string): number {
   return (MONTHS[language] as readonly string[]).indexOf(name) + 1;
 }
+
+/** The UTC calendar day of an instant, YYYY-MM-DD. */
+export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+const dayAfter = (day: string) => isoDay(new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000));
+/** The day before an instant's UTC day. */
+export const dayBefore = (d: Date) => isoDay(new Date(d.getTime() - 86_400_000));
+
+/**
+ * The days a gazette read day by day reads in one run: after the last one read
+ * through today (today is read again next run: the day is not over), the
+ * newest `maxDays` of them; today alone on a first run.
+ */
+export function daysToRead(lastDay: string | null, now: Date, maxDays: number): string[] {
+  const today = isoDay(now);
+  if (!lastDay || lastDay >= today) return [today];
+  const days: string[] = [];
+  for (let d = dayAfter(lastDay); d <= today; d = dayAfter(d)) days.push(d);
+  return days.slice(-maxDays);
+}

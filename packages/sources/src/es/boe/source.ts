@@ -1,4 +1,5 @@
 import type { HttpResponse } from "@regwatch/core/http";
+import { dayBefore, daysToRead as daysToReadFrom, isoDay } from "../../dates.ts";
 import { defineSource, type FetchedArtifact } from "../../define-source.ts";
 import { BOE_ORIGIN, exportControlItems, PARSER_VERSION, parseBoe, parseSumario } from "./parse.ts";
 
@@ -19,18 +20,9 @@ export const documentXmlUrl = (id: string) => `${BOE_ORIGIN}/diario_boe/xml.php?
 /** Days read per run at most (a first run, or catching up after an outage). */
 export const MAX_DAYS = 7;
 
-const isoDay = (d: Date) => d.toISOString().slice(0, 10);
-const nextDay = (day: string) => isoDay(new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000));
-
 /** The days to read: after the last one read, through today; today alone on a first run. */
-export function daysToRead(lastDay: string | null, now: Date): string[] {
-  const today = isoDay(now);
-  if (!lastDay || lastDay >= today) return [today];
-  const days: string[] = [];
-  for (let d = nextDay(lastDay); d <= today; d = nextDay(d)) days.push(d);
-  // Today is read again on the next run (a summary can come late in the day): keep the newest days.
-  return days.slice(-MAX_DAYS);
-}
+export const daysToRead = (lastDay: string | null, now: Date): string[] =>
+  daysToReadFrom(lastDay, now, MAX_DAYS);
 
 export const esBoeExportControl = defineSource({
   id: "es.boe.export-control",
@@ -85,7 +77,7 @@ export const esBoeExportControl = defineSource({
     }
     // A first run reads today only: the days before it are history (backfill), and
     // the next run goes on from today.
-    if (!last) lastDay = isoDay(new Date(ctx.now.getTime() - 86_400_000));
+    if (!last) lastDay = dayBefore(ctx.now);
     return { artifacts, state: lastDay ? { lastDay } : {} };
   },
 });

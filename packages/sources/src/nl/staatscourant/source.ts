@@ -1,6 +1,7 @@
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { HttpClient, HttpResponse, Logger } from "@regwatch/core/http";
 import { bundleResponse } from "../../bundle.ts";
+import { dayBefore, daysToRead as daysToReadFrom, isoDay } from "../../dates.ts";
 import { defineSource, type FetchedArtifact } from "../../define-source.ts";
 import { cqlString } from "../bwb/discover.ts";
 import { nextStart, readSruPage, type SruPage } from "../bwb/sru.ts";
@@ -59,18 +60,9 @@ export function searchUrl(query: string, startRecord = 1): string {
   return `${KOOP_SRU}?${params}`;
 }
 
-const isoDay = (d: Date) => d.toISOString().slice(0, 10);
-const nextDay = (day: string) => isoDay(new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000));
-
 /** The days to read: after the last one read, through today; today alone on a first run. */
-export function daysToRead(lastDay: string | null, now: Date): string[] {
-  const today = isoDay(now);
-  if (!lastDay || lastDay >= today) return [today];
-  const days: string[] = [];
-  for (let d = nextDay(lastDay); d <= today; d = nextDay(d)) days.push(d);
-  // Today is read again on the next run (the day is not over): keep the newest days.
-  return days.slice(-MAX_DAYS);
-}
+export const daysToRead = (lastDay: string | null, now: Date): string[] =>
+  daysToReadFrom(lastDay, now, MAX_DAYS);
 
 /** Every page of a query's answer, in order. */
 async function readQuery(
@@ -198,7 +190,7 @@ export const nlStaatscourantExportControl = defineSource<StcrtMeta>({
     }
     // A first run reads today only: the days before it are history (backfill), and
     // tomorrow's run goes on from today.
-    if (!last) lastDay = isoDay(new Date(ctx.now.getTime() - 86_400_000));
+    if (!last) lastDay = dayBefore(ctx.now);
     // Only today's pages are read again: keep theirs.
     const pages = Object.fromEntries(
       Object.entries(seen).filter(([url]) => url.includes(encodeURIComponent(today))),
@@ -221,7 +213,7 @@ export const nlStaatscourantExportControl = defineSource<StcrtMeta>({
       if (artifact) artifacts.push(artifact);
     }
     // Once stored, the daily reading goes on from yesterday.
-    const state = { lastDay: isoDay(new Date(ctx.now.getTime() - 86_400_000)) };
+    const state = { lastDay: dayBefore(ctx.now) };
     let index = 0;
     for (const artifact of artifacts) yield { artifact, index: ++index, total: artifacts.length, state };
   },
