@@ -223,7 +223,7 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
       if (shared) return shared;
       if (!owned) {
         const { createRuntime, openConfiguredDatabase } = await import("@regwatch/runtime/runtime");
-        const database = await openConfiguredDatabase(config);
+        const database = await openConfiguredDatabase(config, log);
         owned = await createRuntime(config, database, log);
       }
       return owned;

@@ -65,6 +65,12 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Embedded and in memory: nothing on disk, no lock (tests). */
   memory?: boolean;
+  /**
+   * A server connection lost while idle (the server restarted, an
+   * administrator ended it): the pool drops it and opens another at the next
+   * query; this hears of it. Without it the loss goes to stderr.
+   */
+  onConnectionLost?: (err: Error) => void;
 }
 
 /** The last lines postgres wrote while PGlite started: its only account of why it would not. */
@@ -75,6 +81,23 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const location = redactUrl(options.databaseUrl);
     const readable = (err: unknown) => diagnoseDatabaseError(err, location) ?? err;
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
+    // An idle connection's error is the pool's 'error' event: with no listener
+    // Node throws it, and one server restart would end the process.
+    pool.on("error", (err) => {
+      if (options.onConnectionLost) options.onConnectionLost(err);
+      else process.stderr.write(`regwatch: a database connection to ${location} was lost: ${err.message}\n`);
+    });
+    // pool.end() resolves once every connection has been asked to close, not
+    // once it has: count them out, so close() returns with none left open.
+    let open = 0;
+    let allClosed: (() => void) | null = null;
+    pool.on("connect", () => {
+      open++;
+    });
+    pool.on("remove", () => {
+      open--;
+      if (open === 0) allClosed?.();
+    });
     // Fail now, with the server's own words, rather than at the first query.
     const client = await pool.connect().catch(async (err: Error) => {
       await pool.end();
@@ -92,7 +115,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         migratePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER }).catch((err: unknown) => {
           throw readable(err);
         }),
-      close: () => pool.end(),
+      close: async () => {
+        const closed = open === 0 ? Promise.resolve() : new Promise<void>((r) => (allClosed = r));
+        await pool.end();
+        await closed;
+      },
     };
   }
   if (options.memory) {

@@ -20,10 +20,19 @@ export interface Runtime {
 }
 
 /** The database a command works on: the server named by DATABASE_URL, else PGlite under REGWATCH_DATA_DIR. */
-export async function openConfiguredDatabase(config: Config): Promise<Database> {
+export async function openConfiguredDatabase(config: Config, log?: Logger): Promise<Database> {
   // Imported here, as are the clients below: this module is loaded by every command for its logger.
   const { openDatabase } = await import("@regwatch/db/open-database");
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    ...(log
+      ? {
+          onConnectionLost: (err: Error) =>
+            log.warn({ err: err.message }, "a database connection was lost; the next query opens another"),
+        }
+      : {}),
+  });
   try {
     await database.migrate();
   } catch (err) {
