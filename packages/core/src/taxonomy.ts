@@ -346,9 +346,19 @@ export function technologiesForText(text: string): TechnologyId[] {
   return TECHNOLOGY_IDS.filter((id) => found.has(id));
 }
 
-/** ECCN-style numbers ("3B001", "4A906") mentioned in text: the CFR parts and ECCNs a rule touches. */
+// The Wassenaar list prints its numbers with dots and without leading zeros:
+// "3.B.1." is 3B001, "3.A.1.a.1." is a paragraph of 3A001. The digit after the
+// group letter must not run on into a decimal ("1.A.1.5 GHz" is not 1A001).
+const ECCN = /\b(?:([0-9][A-E][0-9]{3})\b|([0-9])\.([A-E])\.([0-9]{1,3})(?=\.(?![0-9])|[^.0-9A-Za-z]|$))/g;
+
+/**
+ * ECCN-style numbers mentioned in text: "3B001", "4A906", and the Wassenaar
+ * list's printed form "3.B.1." (read as 3B001), in order of first mention.
+ */
 export function findEccns(text: string): string[] {
-  return [...new Set(text.match(/\b[0-9][A-E][0-9]{3}\b/g) ?? [])];
+  const found = new Set<string>();
+  for (const m of text.matchAll(ECCN)) found.add(m[1] ?? `${m[2]}${m[3]}${m[4]!.padStart(3, "0")}`);
+  return [...found];
 }
 
 /** Sorted, de-duplicated union of technology ids, in taxonomy order. */

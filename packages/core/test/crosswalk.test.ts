@@ -108,10 +108,18 @@ describe("the crosswalk table", () => {
           text: "Equipment other than that specified in 2B910.",
         },
         { key: "2D999", parentKey: null, heading: null, text: "Software for 2B001 (not in this list)." },
+        // The Wassenaar list's printed form of the number.
+        {
+          key: "2D912",
+          parentKey: null,
+          heading: null,
+          text: '"Software" for equipment specified by 2.B.910.a.',
+        },
       ].map((e) => [e.key, e]),
     );
     const tags = listTagger(entries, "xx.example");
     expect(tags("2D910")).toEqual(["additive-manufacturing"]);
+    expect(tags("2D912")).toEqual(["additive-manufacturing"]);
     // Through a software entry, and around a loop of two technology entries without end.
     expect(tags("2E910")).toEqual(["additive-manufacturing"]);
     expect(tags("2E911")).toEqual(["additive-manufacturing"]);

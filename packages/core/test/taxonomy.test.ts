@@ -60,6 +60,17 @@ describe("technology tags", () => {
       "4A906",
     ]);
   });
+
+  it("reads the Wassenaar list's printed numbers as the ECCNs they are", () => {
+    expect(
+      findEccns(
+        '"Software" specially designed for equipment specified by 3.B.1. or 3.B.2.a.; see also 3B001 and 4.A.3.',
+      ),
+    ).toEqual(["3B001", "3B002", "4A003"]);
+    expect(findEccns("items in 9.E.101., 3.A.1.a.1.")).toEqual(["9E101", "3A001"]);
+    // Not numbers of the list: a decimal after the group letter, a letter running on, a category out of range.
+    expect(findEccns("a 1.A.1.5 GHz band, 2.B.3x, 3.F.1., note 12.A.1.")).toEqual([]);
+  });
 });
 
 describe("countries", () => {
