@@ -5,6 +5,7 @@ import { normalizeText } from "@regwatch/core/text";
 import { type CheerioAPI, load } from "cheerio";
 import { calendarDate, monthNumber } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
+import { type AnyNode, type ElementNode, htmlLines } from "../../html-lines.ts";
 
 export const PARSER_VERSION = "au.frl.dsgl/1";
 
@@ -114,83 +115,29 @@ interface Line {
   depth: number | null;
 }
 
-const BLOCK = new Set([
-  "p",
-  "div",
-  "section",
-  "article",
-  "main",
-  "li",
-  "ol",
-  "ul",
-  "dl",
-  "dt",
-  "dd",
-  "table",
-  "thead",
-  "tbody",
-  "tfoot",
-  "tr",
-  "caption",
-  "blockquote",
-  "figure",
-  "figcaption",
-  "pre",
-  "body",
-]);
-const HEADING_TAG = /^h[1-6]$/;
 // Word styles the Register's renditions keep as classes for headings [I].
 const HEADING_CLASS = /^(?:ActHead\d|Heading\d|ShortT)$/;
 // A paragraph style that names its level, as Word's numbered-list styles do ("DSGLLevel2", "List-Level-3") [I].
 const LEVEL_CLASS = /level-?(\d)$/i;
 
-type Nodes = ReturnType<ReturnType<CheerioAPI>["contents"]>;
-
 /** The body's text as lines: one per block (paragraph, list item, table row, heading), NFC, spaces collapsed. */
 function readLines($: CheerioAPI): Line[] {
-  const lines: Line[] = [];
-  let current = "";
-  let heading = false;
-  let depth: number | null = null;
-  const flush = () => {
-    const text = normalizeText(current);
-    if (text) lines.push({ text, heading, depth });
-    current = "";
-    heading = false;
-    depth = null;
-  };
-  const walk = (nodes: Nodes) => {
-    nodes.each((_, node) => {
-      if (node.type === "text") {
-        current += node.data;
-        return;
-      }
-      if (!("tagName" in node)) return;
-      const name = node.tagName.toLowerCase();
-      if (name === "br") {
-        flush();
-        return;
-      }
-      const classes = ($(node).attr("class") ?? "").split(/\s+/);
-      const isHeading = HEADING_TAG.test(name) || classes.some((c) => HEADING_CLASS.test(c));
-      const block = isHeading || BLOCK.has(name);
-      if (block) flush();
-      if (isHeading) heading = true;
-      if (block) {
-        const level = classes.map((c) => LEVEL_CLASS.exec(c)?.[1]).find(Boolean);
-        if (level) depth = Number(level);
-        else if (name === "li") depth = $(node).parents("ol, ul").length;
-      }
-      // Cells of one row are one line; an exponent keeps its meaning ("10<sup>-4</sup>" → "10^-4").
-      if (name === "td" || name === "th") current += " ";
-      if (name === "sup") current += "^";
-      walk($(node).contents());
-      if (block) flush();
-    });
-  };
-  walk($("body").contents());
-  flush();
-  return lines;
+  const classes = (el: ElementNode) => (el.attribs.class ?? "").split(/\s+/);
+  return htmlLines($("body").contents().toArray() as AnyNode[], {
+    // An exponent keeps its meaning ("10<sup>-4</sup>" → "10^-4").
+    sup: "caret",
+    headingLevel: (el) => (classes(el).some((c) => HEADING_CLASS.test(c)) ? 1 : 0),
+  }).map(({ text, level, block }) => {
+    let depth: number | null = null;
+    if (block) {
+      const named = classes(block)
+        .map((c) => LEVEL_CLASS.exec(c)?.[1])
+        .find(Boolean);
+      if (named) depth = Number(named);
+      else if (block.name.toLowerCase() === "li") depth = $(block).parents("ol, ul").length;
+    }
+    return { text, heading: level > 0, depth };
+  });
 }
 
 interface Open {

@@ -8,6 +8,7 @@ import { normalizeText } from "@regwatch/core/text";
 import { type Cheerio, type CheerioAPI, load } from "cheerio";
 import { calendarDate, MONTHS, monthNumber } from "../../dates.ts";
 import type { ParseInput } from "../../define-source.ts";
+import { type AnyNode, htmlLines } from "../../html-lines.ts";
 
 /**
  * Why a body is not a Gazette page of content, or null: the Canada.ca error
@@ -88,69 +89,14 @@ export interface Line {
   level: number;
 }
 
-const BLOCK = new Set([
-  "p",
-  "div",
-  "section",
-  "article",
-  "header",
-  "footer",
-  "li",
-  "ol",
-  "ul",
-  "dl",
-  "dt",
-  "dd",
-  "table",
-  "thead",
-  "tbody",
-  "tr",
-  "caption",
-  "blockquote",
-  "figure",
-  "figcaption",
-  "pre",
-  "aside",
-]);
-
 /** The text of a region as lines, one per block (paragraph, list item, table row, heading), normalized and NFC. */
-export function linesOf($: CheerioAPI, region: Cheerio<never>): Line[] {
-  const lines: Line[] = [];
-  let current = "";
-  let level = 0;
-  const flush = () => {
-    const text = normalizeText(current);
-    if (text) lines.push({ text, tag: level ? "heading" : "block", level });
-    current = "";
-    level = 0;
-  };
-  const walk = (nodes: Cheerio<never>) => {
-    nodes.each((_, node) => {
-      const n = node as unknown as { type: string; data?: string; tagName?: string };
-      if (n.type === "text") {
-        current += n.data ?? "";
-        return;
-      }
-      if (!n.tagName) return;
-      const name = n.tagName.toLowerCase();
-      if (name === "br") {
-        flush();
-        return;
-      }
-      const heading = /^h([1-6])$/.exec(name);
-      const block = heading !== null || BLOCK.has(name);
-      if (block) flush();
-      if (heading) level = Number(heading[1]);
-      if (name === "td" || name === "th") current += " ";
-      // An exponent keeps its meaning in plain text: "10<sup>-4</sup>" → "10^-4".
-      if (name === "sup") current += "^";
-      walk($(node).contents() as Cheerio<never>);
-      if (block) flush();
-    });
-  };
-  walk(region.contents() as Cheerio<never>);
-  flush();
-  return lines;
+export function linesOf(region: Cheerio<never>): Line[] {
+  // An exponent keeps its meaning in plain text: "10<sup>-4</sup>" → "10^-4".
+  return htmlLines(region.contents().toArray() as AnyNode[], { sup: "caret" }).map(({ text, level }) => ({
+    text,
+    tag: level ? "heading" : "block",
+    level,
+  }));
 }
 
 /**

@@ -177,7 +177,7 @@ export function readRegulationPage(input: ParseInput): GazetteRegulation {
       `${where}: ${h1s.length} <h1> in <main>, expected the regulation's title`,
     );
   const heading = normalizeText(h1s.first().text());
-  const lines = linesOf($, main);
+  const lines = linesOf(main);
 
   // Registration: "Registration" then "SOR/2024-112 May 31, 2024" (or both on one line).
   const regAt = lines.findIndex((l) => /^registration(?:\s+(?:SOR|SI)\/|$)/i.test(l.text));

@@ -7,6 +7,7 @@ import { normalizeText } from "@regwatch/core/text";
 import { type CheerioAPI, load } from "cheerio/slim";
 import { isCalendarDay, MONTHS } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
+import { htmlLines } from "../../html-lines.ts";
 
 export const PARSER_VERSION = "gb.govuk.notices-to-exporters/1";
 
@@ -139,54 +140,6 @@ export function announcesEcoAmendment(paragraphs: readonly string[]): boolean {
 // ---------------------------------------------------------------------------
 // HTML to text
 
-// Elements that start a new line of text; everything else runs inline.
-const BLOCK = new Set([
-  "address",
-  "article",
-  "aside",
-  "blockquote",
-  "br",
-  "caption",
-  "dd",
-  "div",
-  "dl",
-  "dt",
-  "figcaption",
-  "figure",
-  "footer",
-  "h1",
-  "h2",
-  "h3",
-  "h4",
-  "h5",
-  "h6",
-  "header",
-  "hr",
-  "li",
-  "ol",
-  "p",
-  "pre",
-  "section",
-  "table",
-  "tbody",
-  "td",
-  "th",
-  "thead",
-  "tr",
-  "ul",
-]);
-
-// Elements whose content is code, not text. GOV.UK's govspeak never emits
-// them; one in a body is kept as the characters it is, never run or dropped.
-const CODE = new Set(["script", "style", "noscript", "template", "iframe", "object", "embed"]);
-
-interface DomNode {
-  type: string;
-  data?: string;
-  name?: string;
-  children?: DomNode[];
-}
-
 export interface HtmlText {
   /** One line per block (paragraph, heading, list item, cell), each normalized. */
   lines: string[];
@@ -198,35 +151,16 @@ export interface HtmlText {
 /** Text of a govspeak HTML fragment, entities decoded, markup gone except code elements kept as text. */
 export function htmlToText(html: string, base = GOVUK_ORIGIN): HtmlText {
   const $: CheerioAPI = load(html, null, false);
-  const lines: string[] = [];
   const warnings: string[] = [];
-  let current = "";
-  const flush = () => {
-    const line = normalizeText(current);
-    if (line) lines.push(line);
-    current = "";
-  };
-  const walk = (node: DomNode) => {
-    if (node.type === "text") {
-      current += node.data ?? "";
-      return;
-    }
-    if (node.type === "comment" || node.type === "directive") return;
-    const name = node.name?.toLowerCase() ?? "";
-    if (node.type === "script" || node.type === "style" || CODE.has(name)) {
-      flush();
-      current = $.html(node as Parameters<CheerioAPI["html"]>[0]);
-      flush();
-      warnings.push(`body has a <${name}> element; kept as text`);
-      return;
-    }
-    const block = BLOCK.has(name);
-    if (block) flush();
-    for (const child of node.children ?? []) walk(child);
-    if (block) flush();
-  };
-  for (const node of $.root().contents().toArray() as unknown as DomNode[]) walk(node);
-  flush();
+  // A table's cells are lines of their own. GOV.UK's govspeak never emits code
+  // elements; one in a body is kept as the characters it is, never run or dropped.
+  const lines = htmlLines($.root().contents().toArray(), {
+    cells: "line",
+    code: (el) => {
+      warnings.push(`body has a <${el.name.toLowerCase()}> element; kept as text`);
+      return $.html(el);
+    },
+  }).map((l) => l.text);
   const links: string[] = [];
   $("a[href]").each((_, a) => {
     const href = $(a).attr("href");

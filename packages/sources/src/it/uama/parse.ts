@@ -2,8 +2,9 @@ import { decodeText } from "@regwatch/core/encoding";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
-import { type Cheerio, type CheerioAPI, load } from "cheerio";
+import { type CheerioAPI, load } from "cheerio";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
+import { type AnyNode, type ElementNode, htmlLines } from "../../html-lines.ts";
 
 export const PARSER_VERSION = "it.uama.national-list/1";
 
@@ -157,42 +158,13 @@ interface Line {
   tag: LineTag;
 }
 
-const BLOCK = new Set([
-  "p",
-  "div",
-  "section",
-  "article",
-  "header",
-  "footer",
-  "li",
-  "ol",
-  "ul",
-  "dl",
-  "dt",
-  "dd",
-  "table",
-  "thead",
-  "tbody",
-  "tr",
-  "caption",
-  "blockquote",
-  "figure",
-  "figcaption",
-  "pre",
-  "main",
-]);
-const HEADING = /^h[1-6]$/;
-
-type Nodes = ReturnType<ReturnType<CheerioAPI>["contents"]>;
-type Node = Nodes extends Cheerio<infer T> ? T : never;
-
 /**
  * The marker a browser draws before an item of an ordered list ("a. ", "2. "),
  * when the item's text does not write its own label: `type="a"` gives
  * letters, no type gives numbers, `start` moves the first one. Unordered lists
  * and items that write their label get nothing.
  */
-function listMarker($: CheerioAPI, li: Node): string {
+function listMarker($: CheerioAPI, li: ElementNode): string {
   const item = $(li);
   const list = item.parent();
   if (!list.is("ol") || LABEL.test(normalizeText(item.text()))) return "";
@@ -204,44 +176,12 @@ function listMarker($: CheerioAPI, li: Node): string {
 }
 
 /** The region's text as lines: one per block (paragraph, list item, table row, heading), NFC. */
-function regionLines($: CheerioAPI, region: Nodes): Line[] {
-  const lines: Line[] = [];
-  let current = "";
-  let tag: LineTag = "block";
-  const flush = () => {
-    const text = normalizeText(current);
-    if (text) lines.push({ text, tag });
-    current = "";
-    tag = "block";
-  };
-  const walk = (nodes: Nodes) => {
-    nodes.each((_, node) => {
-      if (node.type === "text") {
-        current += node.data;
-        return;
-      }
-      if (!("tagName" in node)) return;
-      const name = node.tagName.toLowerCase();
-      if (name === "br") {
-        flush();
-        return;
-      }
-      const heading = HEADING.test(name);
-      const block = heading || BLOCK.has(name);
-      if (block) flush();
-      if (heading) tag = "heading";
-      // Table cells are separated by a space within their row.
-      if (name === "td" || name === "th") current += " ";
-      if (name === "li") current += listMarker($, node);
-      // An exponent keeps its meaning in plain text: "10<sup>-4</sup>" → "10^-4".
-      if (name === "sup") current += "^";
-      walk($(node).contents());
-      if (block) flush();
-    });
-  };
-  walk(region);
-  flush();
-  return lines;
+function regionLines($: CheerioAPI, region: AnyNode[]): Line[] {
+  return htmlLines(region, {
+    // An exponent keeps its meaning in plain text: "10<sup>-4</sup>" → "10^-4".
+    sup: "caret",
+    prefix: (el) => (el.name.toLowerCase() === "li" ? listMarker($, el) : ""),
+  }).map(({ text, level }) => ({ text, tag: level ? "heading" : "block" }));
 }
 
 interface Open {
@@ -414,7 +354,7 @@ export function parseUamaPage(input: ParseInput): ParsedSnapshot<ListSnapshot, U
       documents.push({ text: normalizeText($(a).text()), url });
   });
 
-  const lines = regionLines($, region.contents());
+  const lines = regionLines($, region.contents().toArray());
   const all = lines.map((l) => l.text).join("\n");
   const warnings: string[] = [];
   const { entries, outside } = entriesOf(lines, warnings);
