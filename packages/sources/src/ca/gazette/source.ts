@@ -1,6 +1,7 @@
 import { SourceShapeChangedError, SourceUnavailableError } from "@regwatch/core/errors";
 import type { HttpClient, HttpResponse, Logger } from "@regwatch/core/http";
 import { type BackfillStep, defineSource, type FetchedArtifact } from "../../define-source.ts";
+import { issuesSince } from "../../year-archive.ts";
 import {
   compareIssues,
   exportControlCandidate,
@@ -211,18 +212,14 @@ export const caGazettePartII = defineSource<GazetteMeta>({
     // The Gazette keeps every Part II issue online: the year pages from `since`, each issue's index, then the
     // kept regulations oldest first. Indexes are read first so the steps can be counted.
     const today = ctx.now.toISOString().slice(0, 10);
-    const issues: IssueRef[] = [];
-    for (let year = Number(since.slice(0, 4)); year <= Number(today.slice(0, 4)); year++) {
-      const page = await ctx.http.get(yearIndexUrl(year), {
-        conditional: false,
-        headers: { accept: "text/html" },
-      });
-      refuseProblemPage(page, `the issues of ${year}`);
-      for (const issue of parseYearIndex({ body: page.body, contentType: page.contentType, url: page.url }))
-        if (issue.date >= since && issue.date <= today) issues.push(issue);
-    }
+    const issues = await issuesSince(
+      ctx.http,
+      { yearUrl: yearIndexUrl, read: parseYearIndex, refuse: refuseProblemPage, compare: compareIssues },
+      since,
+      today,
+    );
     const wanted: { issue: IssueRef; url: string }[] = [];
-    for (const issue of issues.sort(compareIssues)) {
+    for (const issue of issues) {
       const candidates = await candidatesOf(ctx.http, issue, ctx.log);
       if (candidates === null)
         throw new SourceShapeChangedError(`${issue.url}: an archived issue's index is not served`);

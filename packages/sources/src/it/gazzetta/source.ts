@@ -1,6 +1,7 @@
 import { SourceShapeChangedError, SourceUnavailableError } from "@regwatch/core/errors";
 import type { HttpClient, HttpResponse, Logger } from "@regwatch/core/http";
 import { type BackfillStep, defineSource, type FetchedArtifact } from "../../define-source.ts";
+import { issuesSince } from "../../year-archive.ts";
 import {
   actHtmlUrl,
   compareIssues,
@@ -173,18 +174,14 @@ export const itGazzettaExportControl = defineSource<GazzettaMeta>({
     // GU keeps every issue: the year archives from `since`, each issue's summary, then the kept acts
     // oldest first. Summaries are read first so the steps can be counted.
     const today = ctx.now.toISOString().slice(0, 10);
-    const issues: IssueRef[] = [];
-    for (let year = Number(since.slice(0, 4)); year <= Number(today.slice(0, 4)); year++) {
-      const page = await ctx.http.get(yearArchiveUrl(year), {
-        conditional: false,
-        headers: { accept: "text/html" },
-      });
-      refuseProblemPage(page, `the issues of ${year}`);
-      for (const issue of parseIssueList({ body: page.body, contentType: page.contentType, url: page.url }))
-        if (issue.date >= since && issue.date <= today) issues.push(issue);
-    }
+    const issues = await issuesSince(
+      ctx.http,
+      { yearUrl: yearArchiveUrl, read: parseIssueList, refuse: refuseProblemPage, compare: compareIssues },
+      since,
+      today,
+    );
     const wanted: { issue: IssueRef; act: SummaryAct }[] = [];
-    for (const issue of issues.sort(compareIssues)) {
+    for (const issue of issues) {
       const acts = await actsOfIssue(ctx.http, issue, ctx.log);
       if (acts === null)
         throw new SourceShapeChangedError(`${issueUrl(issue)}: an archived issue is not served`);
