@@ -212,7 +212,7 @@ export const caGazettePartII = defineSource<GazetteMeta>({
     // The Gazette keeps every Part II issue online: the year pages from `since`, each issue's index, then the
     // kept regulations oldest first. Indexes are read first so the steps can be counted.
     const today = ctx.now.toISOString().slice(0, 10);
-    const issues = await issuesSince(
+    const issues = await issuesSince<IssueRef>(
       ctx.http,
       { yearUrl: yearIndexUrl, read: parseYearIndex, refuse: refuseProblemPage, compare: compareIssues },
       since,

@@ -174,7 +174,7 @@ export const itGazzettaExportControl = defineSource<GazzettaMeta>({
     // GU keeps every issue: the year archives from `since`, each issue's summary, then the kept acts
     // oldest first. Summaries are read first so the steps can be counted.
     const today = ctx.now.toISOString().slice(0, 10);
-    const issues = await issuesSince(
+    const issues = await issuesSince<IssueRef>(
       ctx.http,
       { yearUrl: yearArchiveUrl, read: parseIssueList, refuse: refuseProblemPage, compare: compareIssues },
       since,
