@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import { documentsSnapshotSchema } from "@regwatch/core/schemas";
 import { describe, expect, it } from "vitest";
+import { bunzip2Steps } from "../../packages/sources/src/no/lovdata/bzip2.ts";
 import {
   exportControlMembers,
   parseLovtidend,
@@ -222,6 +223,21 @@ describe("Norway: the real Lovtidend 2025 archive (tar.bz2, 1,272 members)", () 
     expect(snapshot.documents.some((d) => d.cfrReferences.some((r) => r !== "FOR-2013-06-19-718"))).toBe(
       false,
     );
+  });
+
+  it("decompresses the archive a bzip2 block at a time, so the service answers in between", () => {
+    let pauses = 0;
+    let bytes = 0;
+    const steps = bunzip2Steps(body, (slice) => void (bytes += slice.length), {
+      maxBytes: 64 << 20,
+      name: "lovtidend-avd1-2025.tar.bz2",
+    });
+    let next = steps.next();
+    for (; !next.done; next = steps.next()) pauses++;
+    // 28.5 MB out of its 31 blocks (bzip2 -9: 900 kB before the first run-length step): a pause after each.
+    expect(pauses).toBe(31);
+    expect(next.value).toBe(28_538_880);
+    expect(bytes).toBe(28_538_880);
   });
 
   it("refuses the archive cut short, whatever the cut", () => {

@@ -10,3 +10,16 @@ export function runSteps<T>(steps: Generator<void, T>): T {
     if (next.done) return next.value;
   }
 }
+
+/**
+ * Runs `steps` to the end inside an async function (a source's fetch), letting
+ * the event loop run between slices: the service's requests and timers are
+ * answered while a large archive is read.
+ */
+export async function runStepsAsync<T>(steps: Generator<void, T>): Promise<T> {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}

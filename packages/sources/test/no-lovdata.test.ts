@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { startSourceServer } from "../../../test/support/source-server.ts";
 import { silentLog, testHttpClient } from "../../../test/support/test-http.ts";
 import type { SourceContext } from "../src/define-source.ts";
-import { bunzip2, isBzip2 } from "../src/no/lovdata/bzip2.ts";
+import { bunzip2, bunzip2Steps, isBzip2 } from "../src/no/lovdata/bzip2.ts";
 import {
   lovdataRef,
   parseLovdataDate,
@@ -451,6 +451,29 @@ describe("no.lovdata bzip2", () => {
   it("reads concatenated streams, as parallel compressors write them", () => {
     const twice = new Uint8Array(Buffer.concat([archive, archive]));
     expect(decompress(twice).total).toBe(2 * 20480);
+  });
+
+  it("hands the work over a block at a time, the same bytes as at once", () => {
+    const twice = new Uint8Array(Buffer.concat([archive, archive]));
+    const slices: Uint8Array[] = [];
+    const steps = bunzip2Steps(twice, (s) => slices.push(s.slice()), { maxBytes: 1 << 20, name: "fixture" });
+    let pauses = 0;
+    let next = steps.next();
+    for (; !next.done; next = steps.next()) pauses++;
+    // One block in each stream: a pause after each.
+    expect(pauses).toBe(2);
+    expect(next.value).toBe(2 * 20480);
+    expect(Buffer.concat(slices)).toEqual(
+      Buffer.concat([decompress(archive).bytes, decompress(archive).bytes]),
+    );
+  });
+
+  it("checks each stream's CRC over its blocks", () => {
+    // A bit of the stored stream CRC (the 32 bits after the end-of-stream marker) flipped: every block is whole.
+    const bad = new Uint8Array(archive);
+    bad[bad.length - 2] = bad[bad.length - 2]! ^ 0x01;
+    expect(() => decompress(bad)).toThrow(SourceShapeChangedError);
+    expect(() => decompress(bad)).toThrow(/fixture: corrupt bzip2 data \(bad stream CRC/);
   });
 
   it("refuses a body that is not bzip2, is cut, is corrupt, or has bytes after its end", () => {

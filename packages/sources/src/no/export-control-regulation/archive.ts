@@ -4,7 +4,8 @@
 // by the tar reader and dropped as it streams past.
 
 import { SourceShapeChangedError } from "@regwatch/core/errors";
-import { bunzip2, isBzip2 } from "../lovdata/bzip2.ts";
+import { runSteps } from "../../steps.ts";
+import { bunzip2Steps, isBzip2 } from "../lovdata/bzip2.ts";
 import { type TarLimits, TarReader } from "../lovdata/tar.ts";
 
 /**
@@ -59,11 +60,11 @@ export const isTar = (body: Uint8Array) =>
  * (the whole archive is read to its end marker, never stopped at the member),
  * and so is an archive without the member or with two of it.
  */
-export function regulationFromArchive(
+export function* regulationFromArchiveSteps(
   body: Uint8Array,
   name: string | null,
   limits: TarLimits = ARCHIVE_LIMITS,
-): { xml: Uint8Array; summary: ArchiveSummary; warnings: string[] } {
+): Generator<void, { xml: Uint8Array; summary: ArchiveSummary; warnings: string[] }> {
   const label = name ?? "current-regulations archive";
   const found: { name: string; content: Uint8Array }[] = [];
   let regulations = 0;
@@ -80,7 +81,10 @@ export function regulationFromArchive(
   });
   let bytes = body.byteLength;
   if (isBzip2(body))
-    bytes = bunzip2(body, (slice) => tar.write(slice), { maxBytes: limits.maxBytes, name: label });
+    bytes = yield* bunzip2Steps(body, (slice) => tar.write(slice), {
+      maxBytes: limits.maxBytes,
+      name: label,
+    });
   else tar.write(body);
   const { files } = tar.end();
   if (found.length > 1)
@@ -99,4 +103,13 @@ export function regulationFromArchive(
       ? []
       : [`${label}: the regulation is at ${member.name}, not ${REGULATION_MEMBER}`];
   return { xml: member.content, summary: { name, bytes, files, regulations, member: member.name }, warnings };
+}
+
+/** `regulationFromArchiveSteps` run to the end at once. */
+export function regulationFromArchive(
+  body: Uint8Array,
+  name: string | null,
+  limits: TarLimits = ARCHIVE_LIMITS,
+): { xml: Uint8Array; summary: ArchiveSummary; warnings: string[] } {
+  return runSteps(regulationFromArchiveSteps(body, name, limits));
 }

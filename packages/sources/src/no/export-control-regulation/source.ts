@@ -2,9 +2,10 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { HttpResponse } from "@regwatch/core/http";
 import { sha256Hex } from "@regwatch/core/text";
 import { defineSource, type SourceContext } from "../../define-source.ts";
+import { runStepsAsync } from "../../steps.ts";
 import { type PublicDataFile, parsePublicDataList } from "../lovdata/public-data.ts";
 import { publicDataFileUrl, publicDataListUrl } from "../lovdata/source.ts";
-import { CURRENT_REGULATIONS_ARCHIVE, regulationFromArchive } from "./archive.ts";
+import { CURRENT_REGULATIONS_ARCHIVE, regulationFromArchiveSteps } from "./archive.ts";
 import {
   citationsByDate,
   PARSER_VERSION,
@@ -171,7 +172,10 @@ export const noLovdataExportControlRegulation = defineSource<RegulationMeta>({
     // the regulation's own member, byte for byte as the archive holds it, under
     // the archive's address and its member path; unchanged, it is the same
     // content-addressed document as the night before.
-    const { xml, summary } = regulationFromArchive(response.body, CURRENT_REGULATIONS_ARCHIVE);
+    // Some ten seconds of decompression: read in slices, so the service answers in between.
+    const { xml, summary } = await runStepsAsync(
+      regulationFromArchiveSteps(response.body, CURRENT_REGULATIONS_ARCHIVE),
+    );
     ctx.log.info(
       { sourceId: "no.lovdata.export-control-regulation", ...summary },
       "no.lovdata: regulation read out of the archive",

@@ -6,6 +6,7 @@
 
 import { ResponseTooLargeError, SourceShapeChangedError } from "@regwatch/core/errors";
 import bunzip from "seek-bzip";
+import { runSteps } from "../../steps.ts";
 
 /** Output handed on in slices of this size: big enough to keep calls few, small enough to overshoot the cap by little. */
 const SLICE = 64 * 1024;
@@ -48,16 +49,18 @@ class TruncatedInput extends Error {}
 /**
  * Decompresses a whole bzip2 body (several concatenated streams too, as
  * parallel compressors write them), calling `onSlice` with the output in
- * order; a slice is reused once `onSlice` returns, so it must be copied to be kept. More than `maxBytes` of output is a ResponseTooLargeError; a body that
+ * order; a slice is reused once `onSlice` returns, so it must be copied to be
+ * kept. More than `maxBytes` of output is a ResponseTooLargeError; a body that
  * is not bzip2, cut short, or corrupt (block or stream CRC) is a
  * SourceShapeChangedError. Errors `onSlice` throws pass through unchanged.
- * Returns the number of bytes decompressed.
+ * Yields after every block (at most 900 kB of output), so a caller can let
+ * other work run; returns the number of bytes decompressed.
  */
-export function bunzip2(
+export function* bunzip2Steps(
   body: Uint8Array,
   onSlice: (slice: Uint8Array) => void,
   options: { maxBytes: number; name?: string },
-): number {
+): Generator<void, number> {
   const name = options.name ?? "bzip2 body";
   if (!isBzip2(body)) throw new SourceShapeChangedError(`${name}: not bzip2 data (no "BZh" header)`);
   if (!endsWithStreamEnd(body))
@@ -100,7 +103,22 @@ export function bunzip2(
     },
   };
   try {
-    bunzip.decode(input, output, true);
+    // What seek-bzip's `decode(input, output, true)` does, a block at a time.
+    const decoder = new bunzip(input, output);
+    while (!input.eof()) {
+      if (decoder._init_block()) {
+        decoder._read_bunzip();
+        yield;
+        continue;
+      }
+      const streamCrc = decoder.reader.read(32) >>> 0;
+      if (streamCrc !== decoder.streamCRC >>> 0)
+        throw new SourceShapeChangedError(
+          `${name}: corrupt bzip2 data (bad stream CRC: got ${(decoder.streamCRC >>> 0).toString(16)}, expected ${streamCrc.toString(16)})`,
+        );
+      if (input.eof()) break;
+      decoder._start_bunzip(input, output);
+    }
   } catch (err) {
     if (err instanceof TruncatedInput)
       throw new SourceShapeChangedError(`${name}: bzip2 data is truncated (input ended inside a block)`);
@@ -111,4 +129,13 @@ export function bunzip2(
   }
   flush();
   return total;
+}
+
+/** `bunzip2Steps` run to the end at once. */
+export function bunzip2(
+  body: Uint8Array,
+  onSlice: (slice: Uint8Array) => void,
+  options: { maxBytes: number; name?: string },
+): number {
+  return runSteps(bunzip2Steps(body, onSlice, options));
 }

@@ -6,8 +6,9 @@ import { normalizeText } from "@regwatch/core/text";
 import { isCalendarDay, MONTHS } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
 import { keepDocuments, type ReadDocument } from "../../documents.ts";
+import { runSteps } from "../../steps.ts";
 import { childElements, parseXml, textOf, type XmlElement, type XmlNode } from "../../xml/parse-xml.ts";
-import { bunzip2, isBzip2 } from "./bzip2.ts";
+import { bunzip2Steps, isBzip2 } from "./bzip2.ts";
 import { type TarLimits, TarReader } from "./tar.ts";
 
 // 2: a body may be a whole yearly Lovtidend archive (tar.bz2), not only one LTI file.
@@ -384,11 +385,11 @@ const MEMBER = /^lti\/\d{4}\/(sf|nl)-(\d{4})(\d{2})(\d{2})-(\d+)\.xml$/;
  * the whole year (rebuilt nightly), each then parsed as one LTI file. Strict
  * as the archive parse: a corrupt archive or a malformed member is an error.
  */
-export function exportControlMembers(
+export function* exportControlMembersSteps(
   body: Uint8Array,
   name: string | null,
   limits: TarLimits = ARCHIVE_LIMITS,
-): { members: { name: string; content: Uint8Array }[]; files: number } {
+): Generator<void, { members: { name: string; content: Uint8Array }[]; files: number }> {
   const label = name ?? "Lovtidend archive";
   const members: { name: string; content: Uint8Array }[] = [];
   const tar = new TarReader({
@@ -400,10 +401,28 @@ export function exportControlMembers(
         members.push({ name: file.name, content: content.slice() });
     },
   });
-  if (isBzip2(body)) bunzip2(body, (slice) => tar.write(slice), { maxBytes: limits.maxBytes, name: label });
+  if (isBzip2(body))
+    yield* bunzip2Steps(body, (slice) => tar.write(slice), { maxBytes: limits.maxBytes, name: label });
   else tar.write(body);
   const { files } = tar.end();
   return { members, files };
+}
+
+/** `parseLovtidendArchiveSteps` run to the end at once. */
+export function parseLovtidendArchive(
+  input: ParseInput,
+  limits: TarLimits = ARCHIVE_LIMITS,
+): ParsedSnapshot<DocumentsSnapshot, LovdataMeta> {
+  return runSteps(parseLovtidendArchiveSteps(input, limits));
+}
+
+/** `exportControlMembersSteps` run to the end at once. */
+export function exportControlMembers(
+  body: Uint8Array,
+  name: string | null,
+  limits: TarLimits = ARCHIVE_LIMITS,
+): { members: { name: string; content: Uint8Array }[]; files: number } {
+  return runSteps(exportControlMembersSteps(body, name, limits));
 }
 
 /**
@@ -415,10 +434,10 @@ export function exportControlMembers(
  * held. Strict: a corrupt, cut or oversized archive, or a malformed member,
  * is an error for the whole archive, never a partial snapshot.
  */
-export function parseLovtidendArchive(
+export function* parseLovtidendArchiveSteps(
   input: ParseInput,
   limits: TarLimits = ARCHIVE_LIMITS,
-): ParsedSnapshot<DocumentsSnapshot, LovdataMeta> {
+): Generator<void, ParsedSnapshot<DocumentsSnapshot, LovdataMeta>> {
   const name = input.url ? (input.url.split(/[/\\]/).pop() ?? null) : null;
   const label = name ?? "Lovtidend archive";
   const read: ReadDocument<string>[] = [];
@@ -455,7 +474,10 @@ export function parseLovtidendArchive(
   let bytes = input.body.byteLength;
   // Lovdata serves bzip2; a tar unpacked by hand (`regwatch parse`) is read the same way.
   if (isBzip2(input.body))
-    bytes = bunzip2(input.body, (slice) => tar.write(slice), { maxBytes: limits.maxBytes, name: label });
+    bytes = yield* bunzip2Steps(input.body, (slice) => tar.write(slice), {
+      maxBytes: limits.maxBytes,
+      name: label,
+    });
   else tar.write(input.body);
   const { files } = tar.end();
   if (files > 0 && read.length === 0 && laws === 0)
@@ -488,5 +510,14 @@ const isTar = (body: Uint8Array) =>
  * "BZh" magic, or an unpacked tar) or a single LTI XML file (zero or one document).
  */
 export function parseLovdata(input: ParseInput): ParsedSnapshot<DocumentsSnapshot, LovdataMeta> {
-  return isBzip2(input.body) || isTar(input.body) ? parseLovtidendArchive(input) : parseLovtidend([input]);
+  return runSteps(parseLovdataSteps(input));
+}
+
+/** `parseLovdata` in slices: a whole archive (`regwatch parse` of one) yields after every bzip2 block. */
+export function* parseLovdataSteps(
+  input: ParseInput,
+): Generator<void, ParsedSnapshot<DocumentsSnapshot, LovdataMeta>> {
+  return isBzip2(input.body) || isTar(input.body)
+    ? yield* parseLovtidendArchiveSteps(input)
+    : parseLovtidend([input]);
 }

@@ -2,7 +2,14 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { HttpResponse } from "@regwatch/core/http";
 import { sha256Hex } from "@regwatch/core/text";
 import { defineSource, type FetchedArtifact, type SourceContext } from "../../define-source.ts";
-import { exportControlMembers, LOVDATA_ORIGIN, PARSER_VERSION, parseLovdata } from "./parse.ts";
+import { runStepsAsync } from "../../steps.ts";
+import {
+  exportControlMembersSteps,
+  LOVDATA_ORIGIN,
+  PARSER_VERSION,
+  parseLovdata,
+  parseLovdataSteps,
+} from "./parse.ts";
 import {
   bundleHolding,
   type PublicDataFile,
@@ -83,12 +90,13 @@ export function readState(state: Record<string, unknown>): LovdataState {
  * taken before with the same bytes. The yearly archive itself (megabytes,
  * rebuilt nightly) is not kept: a night that adds nothing archives nothing.
  */
-function memberArtifacts(
+async function memberArtifacts(
   response: HttpResponse,
   file: string,
   taken: Record<string, string>,
-): { artifacts: FetchedArtifact[]; taken: Record<string, string> } {
-  const { members } = exportControlMembers(response.body, file);
+): Promise<{ artifacts: FetchedArtifact[]; taken: Record<string, string> }> {
+  // Seconds of decompression: read in slices, so the service answers in between.
+  const { members } = await runStepsAsync(exportControlMembersSteps(response.body, file));
   const artifacts: FetchedArtifact[] = [];
   const next = { ...taken };
   for (const member of members) {
@@ -184,6 +192,7 @@ export const noLovdataExportControl = defineSource({
   // Lovtidend publishes within days of adoption; older than a month is history.
   alertWindowDays: 30,
   parse: parseLovdata,
+  parseSteps: parseLovdataSteps,
   // Each document carries its own dates, citation (FOR-…) and Lovdata address;
   // the archive they came in is only the envelope.
   describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
@@ -237,7 +246,7 @@ export const noLovdataExportControl = defineSource({
       const response = await download(ctx, file, state.archives[file.filename]);
       // 304: the list's time moved but the bytes did not; the cursor moves all the same.
       if (!response.notModified) {
-        const read = memberArtifacts(response, file.filename, members);
+        const read = await memberArtifacts(response, file.filename, members);
         artifacts.push(...read.artifacts);
         members = read.taken;
       }
@@ -287,7 +296,7 @@ export const noLovdataExportControl = defineSource({
       const response = await download(ctx, file, undefined);
       archives[file.filename] = { lastModified: file.lastModified, size: file.size };
       // History wants every amendment, even one already archived.
-      const read = memberArtifacts(response, file.filename, {});
+      const read = await memberArtifacts(response, file.filename, {});
       members = { ...members, ...read.taken };
       for (const artifact of read.artifacts) {
         yield {
