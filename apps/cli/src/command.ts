@@ -24,6 +24,8 @@ export interface Command {
   usage: string;
   /** Needs the database: forwarded to a running `regwatch start` when that owns the embedded one. */
   db: boolean;
+  /** Needs the database for these arguments only (`parse` and `diff` of a watched page). */
+  dbFor?(args: readonly string[]): boolean;
   /**
    * The command's module, imported only when the command runs: `--help`,
    * `parse` and `diff` never load the database stack, `changes` never loads

@@ -10,6 +10,10 @@ const SERVICES = new Set(["start", "worker"]);
 
 // Only the table is loaded up front: a command's module, and with it the
 // database, the pipeline or the server, is imported when that command runs.
+/** Whether the command line names a watched page (`page.…`) as its source. */
+const namesWatchedPage = (args: readonly string[]) =>
+  args.find((a) => !a.startsWith("-"))?.startsWith("page.") ?? false;
+
 export const COMMANDS: readonly Command[] = [
   {
     name: "start",
@@ -44,6 +48,8 @@ export const COMMANDS: readonly Command[] = [
     summary: "parse a local file as a source's document and print the snapshot",
     usage: "regwatch parse <source> <file> [--json]",
     db: false,
+    // A watched page's settings are in the database.
+    dbFor: namesWatchedPage,
     load: () => import("./commands/parse.ts"),
   },
   {
@@ -51,6 +57,8 @@ export const COMMANDS: readonly Command[] = [
     summary: "diff two local versions of a source's document into change records",
     usage: "regwatch diff <source> <old> <new> [--json] [--at <iso-date>]",
     db: false,
+    // A watched page's settings are in the database.
+    dbFor: namesWatchedPage,
     load: () => import("./commands/diff.ts"),
   },
   {
@@ -199,7 +207,8 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
   );
 
   // While `regwatch start` owns the embedded database, hand it the command.
-  if (!shared && command.db && !SERVICES.has(command.name) && !config.databaseUrl) {
+  const usesDatabase = command.db || (command.dbFor?.(args) ?? false);
+  if (!shared && usesDatabase && !SERVICES.has(command.name) && !config.databaseUrl) {
     const control = await readControlInfo(config.dataDir);
     if (control) {
       try {
@@ -266,7 +275,7 @@ export async function execute(argv: string[], io: Io, shared?: Runtime): Promise
       return 2;
     }
     // The database module only for a command that opened it (and so has loaded it already).
-    const db = command.db ? await import("@regwatch/db/open-database") : null;
+    const db = usesDatabase ? await import("@regwatch/db/open-database") : null;
     if (db && err instanceof db.DatabaseBusyError) {
       io.err(`regwatch: ${err.message}; stop it or set DATABASE_URL to share a Postgres server\n`);
       return 1;

@@ -134,6 +134,33 @@ describe("regwatch watch", () => {
     }
   });
 
+  it("parses and diffs page files as the watched page's own source, blocks aligned as a run aligns them", async () => {
+    const parsed = await run(ALLOW, "parse", "page.local-notice", join(fixtures, "notice-v1.html"));
+    expect(parsed.code).toBe(0);
+    expect(parsed.stdout).toMatch(/^\d+ entries$/m);
+    const diffed = await run(
+      ALLOW,
+      "diff",
+      "page.local-notice",
+      join(fixtures, "notice-v1.html"),
+      join(fixtures, "notice-v2.html"),
+      "--json",
+    );
+    expect(diffed.code).toBe(0);
+    const { changes } = JSON.parse(diffed.stdout) as { changes: { kind: string; subject: string }[] };
+    // What the run found: one block edited, one added, one removed (not the edit as a removal and an addition).
+    expect(changes.map((c) => c.kind).sort()).toEqual(["added", "modified", "removed"]);
+    const unknown = await run(
+      ALLOW,
+      "diff",
+      "page.nowhere",
+      join(fixtures, "notice-v1.html"),
+      join(fixtures, "notice-v2.html"),
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown source "page\.nowhere"/);
+  });
+
   it("unwatches: no longer listed or run; its changes stay", async () => {
     expect((await run(ALLOW, "unwatch", "page.local-notice")).code).toBe(0);
     expect((await run(ALLOW, "unwatch", "page.local-notice")).code).toBe(1);

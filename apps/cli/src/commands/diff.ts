@@ -6,22 +6,28 @@ import { diffSnapshots, type RecordContext, storedStateOf } from "@regwatch/diff
 import type { CommandRun } from "../command.ts";
 import { changeLine } from "../format.ts";
 import { expectPositionals, isoDateArg } from "../io.ts";
-import { sourceArg } from "./source-arg.ts";
+import { fileSourceArg } from "./source-arg.ts";
 
-export const run: CommandRun = async (args, { io }) => {
+export const run: CommandRun = async (args, env) => {
+  const { io } = env;
   const { values, positionals } = parseArgs({
     args,
     options: { json: { type: "boolean" }, at: { type: "string" } },
     allowPositionals: true,
   });
   expectPositionals(positionals, ["<source>", "<old>", "<new>"]);
-  const source = sourceArg(positionals[0]!);
+  const source = await fileSourceArg(positionals[0]!, env);
   const at = isoDateArg(values.at, "--at") ?? new Date();
   const [oldPath, newPath] = [resolve(io.cwd, positionals[1]!), resolve(io.cwd, positionals[2]!)];
   const oldBody = readFileSync(oldPath);
   const newBody = readFileSync(newPath);
   const before = source.parse({ body: oldBody, url: null });
-  const after = source.parse({ body: newBody, url: null });
+  const parsed = source.parse({ body: newBody, url: null });
+  // Blocks without numbers of their own (a watched page's) take the keys of their matches, as a run does.
+  const after =
+    source.alignEntries && before.kind === "list" && parsed.kind === "list"
+      ? { ...parsed, entries: source.alignEntries(before.entries, parsed.entries) }
+      : parsed;
   const defaults = source.describe(after, { url: null, asOf: null });
   const ctx: RecordContext = {
     source: { id: source.id, jurisdiction: source.jurisdiction },

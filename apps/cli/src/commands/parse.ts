@@ -4,16 +4,17 @@ import { parseArgs } from "node:util";
 import type { CommandRun } from "../command.ts";
 import { safeLine } from "../format.ts";
 import { expectPositionals } from "../io.ts";
-import { sourceArg } from "./source-arg.ts";
+import { fileSourceArg } from "./source-arg.ts";
 
-export const run: CommandRun = async (args, { io }) => {
+export const run: CommandRun = async (args, env) => {
+  const { io } = env;
   const { values, positionals } = parseArgs({
     args,
     options: { json: { type: "boolean" } },
     allowPositionals: true,
   });
   expectPositionals(positionals, ["<source>", "<file>"]);
-  const source = sourceArg(positionals[0]!);
+  const source = await fileSourceArg(positionals[0]!, env);
   const path = resolve(io.cwd, positionals[1]!);
   const snapshot = source.parse({ body: readFileSync(path), url: null });
   if (values.json) {

@@ -1,5 +1,6 @@
 import type { SourceDefinition } from "@regwatch/sources/define-source";
 import { findSource, SOURCES } from "@regwatch/sources/registry";
+import type { CommandEnv } from "../command.ts";
 import { quoted, usage } from "../io.ts";
 
 /** A source named on the command line, as a positional argument or after `flag`. */
@@ -19,4 +20,16 @@ export function sourceIn(
       `${flag ? `${flag}: ` : ""}unknown source ${quoted(id)} (known: ${sources.map((s) => s.id).join(", ")})`,
     );
   return found;
+}
+
+/**
+ * A source named for a command that reads files (`parse`, `diff`): a
+ * registered one without opening anything, or a watched page (`page.…`), whose
+ * selector and settings are read from the database.
+ */
+export async function fileSourceArg(id: string, env: CommandEnv): Promise<SourceDefinition> {
+  if (!id.startsWith("page.")) return sourceArg(id);
+  const { database } = await env.runtime();
+  const { allSources } = await import("../watched.ts");
+  return sourceIn(await allSources(database.db, env.config, env.log), id);
 }
