@@ -21,7 +21,8 @@ describe("HTML read as lines", () => {
   });
 
   it("keeps a table's cells on their row's line, or gives each its own", () => {
-    const html = "<table><tr><th>ECCN</th><th>Item</th></tr><tr><td>3B001</td><td>Equipment</td></tr></table>";
+    const html =
+      "<table><tr><th>ECCN</th><th>Item</th></tr><tr><td>3B001</td><td>Equipment</td></tr></table>";
     expect(htmlText(nodes(html))).toBe("ECCN Item\n3B001 Equipment");
     expect(htmlText(nodes(html), { cells: "line" })).toBe("ECCN\nItem\n3B001\nEquipment");
   });
