@@ -22,6 +22,17 @@ export class SourceShapeChangedError extends Error {
   override name = "SourceShapeChangedError";
 }
 
+/**
+ * An address regwatch must not fetch from: a watched URL with another
+ * scheme or with credentials, or a host that is (or resolves to) a private,
+ * loopback, link-local or reserved address, refused before the request or
+ * when the connection is made. Retrying does not help: a person must look
+ * (the CLI reports it as bad usage).
+ */
+export class UnsafeUrlError extends SourceShapeChangedError {
+  override name = "UnsafeUrlError";
+}
+
 /** The parsed snapshot breaks the source's expectations: quarantine it. */
 export class ExpectationFailedError extends Error {
   override name = "ExpectationFailedError";

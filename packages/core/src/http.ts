@@ -17,6 +17,18 @@ export interface HttpRequestOptions {
    * lead, by a redirect, where it could not go itself): throws to refuse.
    */
   beforeRedirect?: (url: string) => Promise<void>;
+  /**
+   * Connect only to public addresses (an address a user gave, or a link on a
+   * page a stranger wrote): every address the host resolves to is checked
+   * (`refusedAddress` in @regwatch/core/addresses) when the connection is
+   * made, and the socket goes to the very address that was checked, so a
+   * name that resolves elsewhere between an earlier check and the request
+   * (DNS rebinding) gains nothing. Applies to every redirect hop the client
+   * follows. A refused address fails the request with `UnsafeUrlError`,
+   * never retried. With REGWATCH_ORIGIN_MAP the check is of the host
+   * actually connected to, the mapped one (a map to 127.0.0.1 is refused).
+   */
+  publicOnly?: boolean;
 }
 
 export interface HttpResponse {
@@ -55,8 +67,24 @@ export interface BrowserPage {
   fetchedAt: string;
 }
 
+export interface BrowserRenderOptions {
+  waitForSelector?: string;
+  timeoutMs?: number;
+  /**
+   * Let the page reach public addresses only: every request the page makes
+   * (its document and each redirect hop, frames, subresources, fetches,
+   * workers' requests, WebSockets) is checked against `refusedAddress`
+   * before the browser sends it. A refused document of the page fails the
+   * render with `UnsafeUrlError`; any other refused request is aborted. With
+   * REGWATCH_ORIGIN_MAP the mapped address is the one checked. The browser
+   * resolves names itself after the check, so unlike the HTTP client's
+   * `publicOnly` this does not close DNS rebinding.
+   */
+  publicOnly?: boolean;
+}
+
 export interface BrowserClient {
-  render(url: string, options?: { waitForSelector?: string; timeoutMs?: number }): Promise<BrowserPage>;
+  render(url: string, options?: BrowserRenderOptions): Promise<BrowserPage>;
 }
 
 export interface Logger {

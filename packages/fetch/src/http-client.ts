@@ -1,8 +1,18 @@
+import { isIP } from "node:net";
+import {
+  type AddressRefusal,
+  describeRefusal,
+  guardedLookup,
+  PrivateAddressError,
+  type ResolveAll,
+  refusedAddress,
+} from "@regwatch/core/addresses";
 import {
   AbortedError,
   RateLimitedError,
   ResponseTooLargeError,
   SourceUnavailableError,
+  UnsafeUrlError,
 } from "@regwatch/core/errors";
 import type {
   HttpClient,
@@ -71,6 +81,11 @@ export interface HttpClientOptions {
   /** Waits `ms`; may end early when `signal` aborts (the client stops waiting either way). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => Date;
+  /**
+   * How `publicOnly` connections resolve names (the system resolver by
+   * default). Tests inject one to play a DNS rebinding without a network.
+   */
+  resolve?: ResolveAll;
 }
 
 /** A timer that is cleared on abort, so a long Retry-After does not keep a stopping process alive. */
@@ -128,6 +143,7 @@ interface RequestInit {
   body?: string;
   acceptStatuses?: readonly number[];
   beforeRedirect?: (url: string) => Promise<void>;
+  publicOnly?: boolean;
 }
 
 /** Redirects followed by hand (when each must be checked) before giving up. */
@@ -141,6 +157,55 @@ class RetryableError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The fetch `publicOnly` requests go through, with its dispatcher. */
+interface GuardedTransport {
+  fetch: typeof import("undici").fetch;
+  dispatcher: import("undici").Dispatcher;
+}
+
+/**
+ * undici's own fetch with an Agent whose connector refuses non-public
+ * addresses: IP literals here (Node's `net` does not call `lookup` for
+ * them), names through `guardedLookup`, the `lookup` of the socket itself,
+ * so the address checked is the address connected to. undici's fetch rather
+ * than Node's: handing an undici 7 dispatcher to Node 20's built-in fetch
+ * (undici 6 inside) mixes two dispatcher interfaces, which works today for
+ * plain requests and has broken across versions.
+ */
+async function guardedTransport(resolve: ResolveAll | undefined): Promise<GuardedTransport> {
+  const { Agent, buildConnector, fetch: undiciFetch } = await import("undici");
+  const connectByName = buildConnector({ lookup: guardedLookup({ resolve }) });
+  const dispatcher = new Agent({
+    connect(options, callback) {
+      // undici hands IPv6 literals over without their brackets.
+      const reason = isIP(options.hostname) ? refusedAddress(options.hostname) : null;
+      if (reason) {
+        const address = options.hostname;
+        callback(new PrivateAddressError({ hostname: address, address, reason }), null);
+        return;
+      }
+      connectByName(options, callback);
+    },
+  });
+  return { fetch: undiciFetch, dispatcher };
+}
+
+/** The address refusal behind a failed fetch ("fetch failed", caused by the connector's error), if any. */
+function refusalIn(err: unknown): AddressRefusal | null {
+  let at: unknown = err;
+  for (let depth = 0; depth < 5 && at; depth++) {
+    if (at instanceof PrivateAddressError) return at;
+    if (at instanceof AggregateError) {
+      const inner = at.errors.find((e) => e instanceof PrivateAddressError) as
+        | PrivateAddressError
+        | undefined;
+      if (inner) return inner;
+    }
+    at = (at as { cause?: unknown }).cause;
+  }
+  return null;
 }
 
 async function readCapped(response: Response, maxBytes: number, url: string): Promise<Uint8Array> {
@@ -189,6 +254,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
   const hostSlots = options.hostSlots ?? localHostSlots();
   const { signal } = options;
+  // One guarded agent per client, made on the first publicOnly request: its
+  // pooled connections were each checked when they were made.
+  let guarded: Promise<GuardedTransport> | undefined;
 
   const abandoned = (url: string) => new AbortedError(`${shortUrl(url)}: abandoned, the service is stopping`);
 
@@ -227,19 +295,38 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   async function once(url: string, target: string, init: RequestInit, maxBytes: number) {
     await politeTurn(new URL(target).host, url);
     throwIfStopping(url);
+    let transport: GuardedTransport | null = null;
+    if (init.publicOnly) {
+      guarded ??= guardedTransport(options.resolve);
+      transport = await guarded;
+    }
     const timeout = AbortSignal.timeout(options.timeoutMs);
     let response: Response;
     try {
-      response = await fetch(target, {
+      const sent = {
         method: init.method,
         headers: init.headers,
         body: init.body,
         // Checked redirects are followed by `request`, one hop at a time.
-        redirect: init.beforeRedirect ? "manual" : "follow",
+        redirect: init.beforeRedirect ? ("manual" as const) : ("follow" as const),
         signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
-      });
+      };
+      // A publicOnly request's redirects, followed by fetch or by `request`, go through the same agent.
+      // undici's Response has the shape of Node's (status, headers, a web ReadableStream body); only its types are another copy.
+      response = transport
+        ? ((await transport.fetch(target, {
+            ...sent,
+            dispatcher: transport.dispatcher,
+          })) as unknown as Response)
+        : await fetch(target, sent);
     } catch (err) {
       throwIfStopping(url);
+      const refusal = refusalIn(err);
+      // Not a network error: the address will not become public by trying again.
+      if (refusal)
+        throw new UnsafeUrlError(
+          `${shortUrl(url)}: refused when connecting: ${describeRefusal(refusal)} (only public addresses may be reached)`,
+        );
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const what = cause?.code ?? cause?.message ?? (err as Error).message ?? "network error";
       throw new RetryableError(`${shortUrl(url)}: ${what}`, null, false);
@@ -347,7 +434,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
       return request(
         url,
-        { method: "GET", headers, acceptStatuses: req.acceptStatuses, beforeRedirect: req.beforeRedirect },
+        {
+          method: "GET",
+          headers,
+          acceptStatuses: req.acceptStatuses,
+          beforeRedirect: req.beforeRedirect,
+          publicOnly: req.publicOnly,
+        },
         req.maxBytes ?? options.maxBytes,
       );
     },

@@ -1,8 +1,10 @@
 import {
   AbortedError,
+  classifyError,
   RateLimitedError,
   ResponseTooLargeError,
   SourceUnavailableError,
+  UnsafeUrlError,
 } from "@regwatch/core/errors";
 import {
   createHttpClient,
@@ -225,6 +227,77 @@ describe("http client", () => {
     // The second request waits for the rest of the interval (less whatever the first one took).
     expect(waits[0]!).toBeGreaterThan(0);
     expect(waits[0]!).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe("http client: publicOnly requests", () => {
+  /** The error a request fails with, or the test fails if it succeeds. */
+  async function failure(promise: Promise<unknown>): Promise<Error> {
+    return promise.then(
+      () => expect.fail("expected the request to be refused"),
+      (err: unknown) => err as Error,
+    );
+  }
+
+  it("refuses a name that resolves to loopback when connecting: nothing reaches the server, nothing is retried", async () => {
+    server = await startSourceServer({ "/page": () => ({ body: "inside" }) });
+    const port = new URL(server.origin).port;
+    const { http, waits } = client(server.origin, { attempts: 4 });
+    const err = await failure(http.get(`http://localhost:${port}/page`, { publicOnly: true }));
+    expect(err).toBeInstanceOf(UnsafeUrlError);
+    expect(err.message).toMatch(
+      new RegExp(
+        `^http://localhost:${port}/page: refused when connecting: localhost resolves to (127\\.0\\.0\\.1|::1), which is loopback`,
+      ),
+    );
+    expect(classifyError(err).retry).toEqual({ kind: "never" });
+    expect(server.requests).toEqual([]);
+    expect(waits).toEqual([]);
+    // The same request without the guard reaches the server.
+    const answer = await http.get(`http://localhost:${port}/page`);
+    expect(Buffer.from(answer.body).toString()).toBe("inside");
+    expect(server.requests.map((r) => r.path)).toEqual(["/page"]);
+  });
+
+  it("refuses an IP literal, and a mapped origin, by the address actually connected to", async () => {
+    server = await startSourceServer({ "/page": () => ({ body: "inside" }) });
+    const port = new URL(server.origin).port;
+    const { http } = client(server.origin);
+    const literal = await failure(http.get(`${server.origin}/page`, { publicOnly: true }));
+    expect(literal).toBeInstanceOf(UnsafeUrlError);
+    expect(literal.message).toBe(
+      `${server.origin}/page: refused when connecting: 127.0.0.1 is loopback (only public addresses may be reached)`,
+    );
+    const v6 = await failure(http.get(`http://[::1]:${port}/page`, { publicOnly: true }));
+    expect(v6.message).toMatch(/refused when connecting: ::1 is loopback \(::1\)/);
+    // REGWATCH_ORIGIN_MAP sends www.ecfr.gov to the local server: the guard judges 127.0.0.1.
+    const mapped = await failure(http.get("https://www.ecfr.gov/page", { publicOnly: true }));
+    expect(mapped.message).toMatch(
+      /^https:\/\/www\.ecfr\.gov\/page: refused when connecting: 127\.0\.0\.1 is loopback/,
+    );
+    expect(server.requests).toEqual([]);
+    expect(Buffer.from((await http.get("https://www.ecfr.gov/page")).body).toString()).toBe("inside");
+  });
+
+  it("refuses a name that passed an earlier check and resolves to loopback when connecting (DNS rebinding)", async () => {
+    server = await startSourceServer({ "/page": () => ({ body: "inside" }) });
+    const port = new URL(server.origin).port;
+    const asked: string[] = [];
+    // What the resolver answers at connection time; an earlier check was told 93.184.216.34.
+    const { http } = client(server.origin, {
+      attempts: 3,
+      resolve: async (host) => {
+        asked.push(host);
+        return [{ address: "127.0.0.1", family: 4 }];
+      },
+    });
+    const err = await failure(http.get(`http://rebind.example.com:${port}/page`, { publicOnly: true }));
+    expect(err).toBeInstanceOf(UnsafeUrlError);
+    expect(err.message).toBe(
+      `http://rebind.example.com:${port}/page: refused when connecting: rebind.example.com resolves to 127.0.0.1, which is loopback (only public addresses may be reached)`,
+    );
+    expect(asked).toEqual(["rebind.example.com"]);
+    expect(server.requests).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { refusedAddress } from "@regwatch/core/addresses";
 import {
   ResponseTooLargeError,
   SourceShapeChangedError,
@@ -29,7 +30,7 @@ import {
 import { initialOrder, orderBetween } from "../src/page/keys.ts";
 import { MANIFEST_URL, type PageMeta } from "../src/page/parse.ts";
 import { checkPageConfig, type PageWatchConfig, pageIdFor, pageSource } from "../src/page/source.ts";
-import { checkWatchUrl, type ResolveAll, refusedAddress, UnsafeUrlError } from "../src/page/ssrf.ts";
+import { checkWatchUrl, type ResolveAll, UnsafeUrlError } from "../src/page/ssrf.ts";
 
 const dir = join(import.meta.dirname, "../src/page/fixtures");
 const fixture = (name: string) => readFileSync(join(dir, name), "utf8");
@@ -740,6 +741,8 @@ describe("page source fetch", () => {
       [ANNEX_HREF, false],
       [GUIDANCE_HREF, false],
     ]);
+    // The page and every document are checked again when the client connects.
+    expect(asked.map((a) => a.options?.publicOnly)).toEqual([true, true, true]);
     expect(first.artifacts).toHaveLength(1);
     const artifact = first.artifacts[0]!.response;
     expect(artifact).toMatchObject({
@@ -890,7 +893,7 @@ describe("page source fetch", () => {
     await expect(guarded.fetch(context(http))).rejects.toThrow(UnsafeUrlError);
     expect(asked).toEqual([]);
     const local = pageSource({ ...CONFIG, url: "http://127.0.0.1:4010/page" }, { allowPrivateUrls: true });
-    const { http: localHttp } = fakeHttp({
+    const { http: localHttp, asked: localAsked } = fakeHttp({
       "http://127.0.0.1:4010/page": response(
         "http://127.0.0.1:4010/page",
         "<html><body><p>x</p></body></html>",
@@ -898,6 +901,8 @@ describe("page source fetch", () => {
       ),
     });
     expect((await local.fetch(context(localHttp))).artifacts).toHaveLength(1);
+    // allowPrivateUrls lifts the connection-time guard too.
+    expect(localAsked.map((a) => a.options?.publicOnly)).toEqual([false]);
   });
 
   it("hands on the page's HTML itself when it links no documents", async () => {
@@ -910,10 +915,10 @@ describe("page source fetch", () => {
 });
 
 function fakeBrowser(pages: Record<string, string | Error>) {
-  const asked: { url: string; waitForSelector?: string }[] = [];
+  const asked: { url: string; waitForSelector?: string; publicOnly?: boolean }[] = [];
   const browser: BrowserClient = {
     async render(url, options) {
-      asked.push({ url, waitForSelector: options?.waitForSelector });
+      asked.push({ url, waitForSelector: options?.waitForSelector, publicOnly: options?.publicOnly });
       const page = pages[url];
       if (page instanceof Error) throw page;
       if (page === undefined) throw new Error(`unexpected render of ${url}`);
@@ -937,7 +942,7 @@ describe("page source fetch through the browser", () => {
     expect(page.needsBrowser).toBe(true);
     const { browser, asked } = fakeBrowser({ [PAGE_URL]: rendered(V1) });
     const first = await page.fetch({ ...context(noHttp), browser });
-    expect(asked).toEqual([{ url: PAGE_URL, waitForSelector: "article" }]);
+    expect(asked).toEqual([{ url: PAGE_URL, waitForSelector: "article", publicOnly: true }]);
     const artifact = first.artifacts[0]!.response;
     expect(artifact).toMatchObject({ url: PAGE_URL, contentType: "text/html; charset=utf-8", status: 200 });
     const entries = entriesOf(page.parse({ ...artifact, url: PAGE_URL }));
@@ -1069,8 +1074,19 @@ describe("page source fetch: redirects", () => {
           ? [{ address: "10.0.0.5", family: 4 }]
           : [{ address: "93.184.215.14", family: 4 }];
       const page = pageSource(CONFIG, { resolve });
+      // The local server stands in for a public host, which the connection-time guard
+      // (tested in page-guard.test.ts) would refuse: here it is taken off, to see the
+      // redirect refused by the check before it is followed.
+      const client = testHttpClient({ "*": server.origin });
+      const publicOnly: (boolean | undefined)[] = [];
+      const http: HttpClient = {
+        get: (url, options) => {
+          publicOnly.push(options?.publicOnly);
+          return client.get(url, { ...options, publicOnly: false });
+        },
+      };
       const fetching = page.fetch({
-        http: testHttpClient({ "*": server.origin }),
+        http,
         log: silentLog,
         now: new Date("2026-12-02T06:00:00Z"),
         state: {},
@@ -1078,6 +1094,7 @@ describe("page source fetch: redirects", () => {
       await expect(fetching).rejects.toThrow(UnsafeUrlError);
       await expect(fetching).rejects.toThrow(/10\.0\.0\.5/);
       expect(server.requests.map((r) => r.path)).toEqual(["/export/emerging-technologies"]);
+      expect(publicOnly).toEqual([true]);
     } finally {
       await server.close();
     }

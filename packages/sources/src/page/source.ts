@@ -233,6 +233,7 @@ async function fetchPageBody(
   ctx: SourceContext,
   conditional: boolean,
   guard: (url: string) => Promise<void>,
+  publicOnly: boolean,
 ): Promise<HttpResponse> {
   if (!config.browser) {
     return ctx.http.get(config.url, {
@@ -241,12 +242,16 @@ async function fetchPageBody(
       headers: { accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.1" },
       // A redirect must not take the watcher where the address guard would not let it go.
       beforeRedirect: guard,
+      publicOnly,
     });
   }
   if (!ctx.browser) throw new Error(`${config.id} is watched through a browser, and none was given`);
   let page: BrowserPage;
   try {
-    page = await ctx.browser.render(config.url, { waitForSelector: config.selector ?? undefined });
+    page = await ctx.browser.render(config.url, {
+      waitForSelector: config.selector ?? undefined,
+      publicOnly,
+    });
   } catch (err) {
     if (err instanceof Error && /timeout/i.test(`${err.name} ${err.message}`))
       throw new SourceUnavailableError(
@@ -324,8 +329,11 @@ async function fetchDocument(
       beforeRedirect: async (url) => {
         await checkWatchUrl(url, { allowPrivate: options.allowPrivateUrls, resolve: options.resolve });
       },
+      publicOnly: !options.allowPrivateUrls,
     });
   } catch (err) {
+    // Refused at a redirect or when connecting (the name resolved elsewhere than when checked).
+    if (err instanceof UnsafeUrlError) return missing("refused", null, err.message);
     if (err instanceof ResponseTooLargeError)
       return missing("too-large", null, `larger than ${MAX_DOCUMENT_BYTES} bytes`);
     if (known && !(err instanceof RateLimitedError)) {
@@ -378,7 +386,8 @@ export async function fetchPage(
   const guard = async (url: string) => {
     await checkWatchUrl(url, { allowPrivate: options.allowPrivateUrls, resolve: options.resolve });
   };
-  const response = await fetchPageBody(config, ctx, state.parserVersion === PARSER_VERSION && !due, guard);
+  const conditional = state.parserVersion === PARSER_VERSION && !due;
+  const response = await fetchPageBody(config, ctx, conditional, guard, !options.allowPrivateUrls);
   if (response.notModified) return { artifacts: [], state: ctx.state };
   const html = readHtml(response.body, response.contentType, config.url);
   const extracted = extractPage(html, { url: config.url, selector: config.selector });
@@ -451,9 +460,13 @@ export type PageSourceDefinition = SourceDefinition<PageMeta> & {
 
 /**
  * The source for one watched page. Throws UsageError for settings that are
- * not valid (see `checkPageConfig`); the address guard runs on every fetch
- * (a name may come to resolve elsewhere), and `regwatch watch` should run
- * `checkWatchUrl` before storing.
+ * not valid (see `checkPageConfig`). The address guard runs on every fetch
+ * (a name may come to resolve elsewhere), twice: `checkWatchUrl` before the
+ * page, each document and each redirect (an early, readable refusal;
+ * `regwatch watch` runs it before storing), and, unless `allowPrivateUrls`,
+ * at the connection itself (`publicOnly`: the HTTP client connects only to
+ * the addresses it checked, which closes DNS rebinding; a browser-watched
+ * page's every request is checked before Chromium sends it).
  */
 export function pageSource(config: PageWatchConfig, options: PageSourceOptions = {}): PageSourceDefinition {
   const c = checkPageConfig(config);
