@@ -101,13 +101,103 @@ describe("wa reader: the EU dual-use list as a PDF (Norway's List II)", () => {
     expect(entries.get("1C350.89")?.text).toBe("N,N-Dipropylisobutanamidine (CAS 1342700-45-1).");
   });
 
-  it("says what it could not place: the 2B group heading, printed inside another line", () => {
-    // "… refers to the smallest diameter.2B Test, Inspection and Production Equipment" is one line of
-    // this PDF: no 2B heading, so 2B001 to 2B352 hang from Category 2, each said in a warning.
-    expect(list.warnings.length).toBe(35);
-    for (const w of list.warnings) expect(w).toMatch(/^2B\d{3} stands outside its group heading \(2B\)$/);
-    expect(entries.get("2B001")?.parentKey).toBe("cat.2");
-    expect(entries.has("cat.2.B")).toBe(false);
+  it("reads the 2B group heading printed on the line of the sentence before it", () => {
+    // "… refers to the smallest diameter.2B Test, Inspection and Production Equipment" is one line of this
+    // PDF: the heading is cut from it, and 2B001 to 2B352 hang from it, with nothing left to warn about.
+    expect(list.warnings).toEqual([]);
+    expect(entries.get("cat.2.B")).toMatchObject({
+      parentKey: "cat.2",
+      heading: "2B Test, Inspection and Production Equipment",
+    });
+    const group2B = list.entries.filter((e) => /^2B\d{3}$/.test(e.key));
+    expect(group2B.length).toBe(35);
+    for (const e of group2B) expect(e.parentKey).toBe("cat.2.B");
+    expect(entries.get("2A226.technical-note")?.text).toBe(
+      "For valves with different inlet and outlet diameters, the 'nominal size' in 2A226 refers to the smallest diameter.",
+    );
+    // The group's own technical notes follow its heading.
+    expect(entries.get("cat.2.B.technical-note")?.text).toMatch(/^1\. Secondary parallel contouring axes/);
+    // Every group heading of every category, each once.
+    const groups = list.entries.filter((e) => /^cat\.\d\.[A-E]\d?$/.test(e.key)).map((e) => e.key);
+    expect(groups.length).toBe(55);
+    expect(groups.filter((k) => k.startsWith("cat.2."))).toEqual([
+      "cat.2.A",
+      "cat.2.B",
+      "cat.2.C",
+      "cat.2.D",
+      "cat.2.E",
+    ]);
+  });
+
+  it("reads the deposition table after 2E301 row by row, each row's cells together, in one entry", () => {
+    const rows = entries.get("2E301.sec.table-deposition-techniques")!.text.split("\n");
+    expect(rows.slice(0, 4)).toEqual([
+      "1. Coating Process (1) (*1) | 2. Substrate | 3. Resultant Coating",
+      "A. Chemical Vapour Deposition (CVD) | ‘Superalloys’ | Aluminides for internal passages",
+      "| Ceramics (19) and Low expansion glasses (14) | Silicides; Carbides; Dielectric layers (15); Diamond; Diamond-like carbon (17)",
+      "| Carbon-carbon, Ceramic and Metal ‘matrix’‘composites’ | Silicides; Carbides; Refractory metals; Mixtures thereof (4); Dielectric layers (15); Aluminides; Alloyed aluminides (2); Boron nitride",
+    ]);
+    expect(rows).toContain(
+      "B.2. Ion assisted resistive heating Physical Vapour Deposition (PVD) (Ion Plating) | Ceramics (19) and Low-expansion glasses | Dielectric layers (15); Diamond-like carbon (17)",
+    );
+    expect(rows).toContain(
+      "D. Plasma spraying | ‘Superalloys’ | MCrAlX (5); Modified zirconia (12); Mixtures thereof (4); Abradable Nickel-Graphite; Abradable materials containing Ni-Cr-Al; Abradable Al-Si-Polyester; Alloyed aluminides (2)",
+    );
+    expect(rows.slice(-2)).toEqual([
+      "| Cemented tungsten carbide (16) | Carbides; Nitrides",
+      "(*1) The numbers in parenthesis refer to the Notes following this Table.",
+    ]);
+    // Each coating process starts a row, in the order printed; no row has more than three cells.
+    expect(rows.map((r) => /^([A-G](?:\.\d)?)\. /.exec(r)?.[1]).filter(Boolean)).toEqual(
+      "A B B.1 B.2 B.3 B.4 C D E F G".split(" "),
+    );
+    expect(rows.length).toBe(56);
+    for (const r of rows) expect(r.split(" | ").length).toBeLessThanOrEqual(3);
+    // None of its cells leaks into the entry, its notes or the entries around it.
+    expect(entries.get("2E301")?.text).toBe("");
+    for (const key of [
+      "2E301.sec.table-deposition-techniques-notes",
+      "2E301.sec.table-deposition-techniques-technical-note",
+      "2E201",
+      "2E003",
+    ])
+      expect(entries.get(key)?.text ?? "").not.toMatch(/ \| |Abradable Nickel-Graphite|Mixtures thereof/);
+    // The summary of changes at the end of the list is a table too.
+    expect(entries.get("sec.2020-update-of-the-eu-control-list-of-dual-use-items.note")?.text).toContain(
+      "\n1C350.66, .67, .68, .69, .70, .71, .72, .73, .74, .75, .76, .77, .78, .79, .80, .81, .82, .83, .84, .85, .86, .87, .88 & .89 | AG | 24 new chemicals added\n",
+    );
+  });
+
+  it("writes superscripts in Unicode superscripts, the same in every entry: no caret", () => {
+    for (const e of list.entries) expect(`${e.heading ?? ""}\n${e.text}`).not.toContain("^");
+    expect(entries.get("def:Specific modulus")?.text).toBe(
+      '"Specific modulus" (0 1 9) is Young\'s modulus in pascals, equivalent to N/m² divided by specific weight in N/m³, measured at a temperature of (296 ± 2) K ((23 ± 2)°C) and a relative humidity of (50 ± 5)%.',
+    );
+    expect(entries.get("1C232")?.heading).toMatch(/^Helium-3 \(³He\)/);
+    const words = list.entries.map((e) => e.text).join("\n");
+    expect(words).toContain("1x10⁻⁶ g");
+    expect(words).toContain("U⁺³ to U⁺⁴");
+    expect(words).toContain("M²-factor");
+    expect(words).toContain("(5th Edition February 2008)");
+    // A footnote keeps its key: its raised mark is written plain there.
+    expect(entries.get("footnote.1-https-www-australiagroup-net")?.text).toBe(
+      "¹ https://www.australiagroup.net/",
+    );
+  });
+
+  it("joins words broken at a line end and keeps compounds' hyphens", () => {
+    const words = list.entries.map((e) => `${e.heading ?? ""}\n${e.text}`).join("\n");
+    // A hyphen and a space before a small letter only where the hyphen is suspended ("cobalt- or nickel-").
+    expect([...words.matchAll(/\p{L}+- (\p{Ll}+)/gu)].map((m) => m[1])).toEqual(["or", "and"]);
+    for (const compound of [
+      "non-lasing",
+      "Low-expansion",
+      "perfluoroaliphatic-ethers",
+      "fluid-filled",
+      "non-composite",
+      "explosively-driven",
+    ])
+      expect(words).toContain(compound);
   });
 
   it("is not the Wassenaar Arrangement's own list: the WA source refuses it", () => {
@@ -137,5 +227,20 @@ describe("wa reader: the EU Common Military List as a PDF (Norway's List I)", ()
     expect(list.entries.filter((e) => e.key.startsWith("ML8.")).length).toBeGreaterThan(100);
     expect(list.counts.definitions).toBeGreaterThan(40);
     expect(entries.get("def:Aircraft")?.text).toMatch(/^ML8, 10, 14 "Aircraft"\nA fixed wing/);
+  });
+
+  it("joins words broken at a line end, and writes superscripts in Unicode superscripts", () => {
+    const words = list.entries.map((e) => `${e.heading ?? ""}\n${e.text}`).join("\n");
+    for (const joined of [
+      "circumstances",
+      "calculations",
+      "intervention",
+      "detonating",
+      "tris(dioctyl)phosphate",
+    ])
+      expect(words).toContain(joined);
+    expect(words).not.toMatch(/calcu-|circum-|deton-|inter-vention|\^/);
+    expect(words).toContain('"space-qualified" by virtue of testing');
+    expect(words).toContain("(C³I)");
   });
 });

@@ -9,11 +9,14 @@ import { describe, expect, it } from "vitest";
 import { recordContext } from "../../../test/support/record-context.ts";
 import { startSourceServer } from "../../../test/support/source-server.ts";
 import { silentLog, testHttpClient } from "../../../test/support/test-http.ts";
-import { startOf } from "../src/wa/blocks.ts";
+import { runSteps } from "../src/steps.ts";
+import { blocksOf, splitGluedHeading, startOf } from "../src/wa/blocks.ts";
 import { listLinks } from "../src/wa/control-lists-page.ts";
-import { parseWaListSteps, readTitlePage } from "../src/wa/parse.ts";
-import { joinLines, PDF_LIMITS, pdfDate, readPdfText } from "../src/wa/pdf-text.ts";
+import { parseWaListSteps, readList, readTitlePage } from "../src/wa/parse.ts";
+import { PDF_LIMITS, pdfDate, readPdfText } from "../src/wa/pdf-text.ts";
 import { CONTROL_LISTS_URL, waWassenaarLists as source } from "../src/wa/source.ts";
+import { findTables } from "../src/wa/tables.ts";
+import { documentWords, joinLines, raisedText } from "../src/wa/words.ts";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "../src/wa/fixtures", name));
 const V24 = "wa-list-24-1.pdf";
@@ -29,17 +32,22 @@ const v24 = parse(fixture(V24));
 const v25 = parse(fixture(V25));
 const byKey = (entries: Entry[]) => new Map(entries.map((e) => [e.key, e]));
 
+/** A piece of text at (x, y) in a font size, or a raw text object ("BT … ET") where pieces must abut. */
+type Item = [number, number, number, string] | string;
+
 /**
- * A minimal PDF for the refusals: Helvetica text at given places, a correct
- * cross-reference table, and whatever the trailer is given besides.
+ * A minimal PDF: Helvetica text at given places, a correct cross-reference
+ * table, and whatever the trailer is given besides.
  */
-function tinyPdf(pages: [number, number, number, string][][], trailer = ""): Buffer {
+function tinyPdf(pages: Item[][], trailer = ""): Buffer {
   const objects: string[] = ["", "", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"];
   const kids: number[] = [];
   for (const items of pages) {
     const ops = items
-      .map(
-        ([x, y, size, text]) => `BT /F1 ${size} Tf ${x} ${y} Td (${text.replace(/[()\\]/g, "\\$&")}) Tj ET`,
+      .map((item) =>
+        typeof item === "string"
+          ? item
+          : `BT /F1 ${item[2]} Tf ${item[0]} ${item[1]} Td (${item[3].replace(/[()\\]/g, "\\$&")}) Tj ET`,
       )
       .join("\n");
     objects.push(`<< /Length ${Buffer.byteLength(ops, "latin1")} >>\nstream\n${ops}\nendstream`);
@@ -106,8 +114,35 @@ describe("wa: reading a PDF into lines (pdf.js, in a worker thread)", () => {
     expect(page(1).lines.map((l) => l.text)).toContain("WA-LIST (24) 1");
   });
 
-  it("writes a superscript after a caret, joined to its line", () => {
-    expect(page(3).lines.map((l) => l.text)).toContain("a. A total dose of 5 x 10^3 Gy (Si) or higher;");
+  it("writes a superscript in Unicode superscripts, joined to its line", () => {
+    expect(page(3).lines.map((l) => l.text)).toContain("a. A total dose of 5 x 10³ Gy (Si) or higher;");
+  });
+
+  it("reads raised text as it reads: powers, a degree sign, an ordinal, a footnote's mark", () => {
+    // One text object each line, pieces abutting as typeset: raised by a text rise in a smaller size.
+    const raised = (text: string) => `/F1 6.5 Tf 3.5 Ts (${text}) Tj /F1 10 Tf 0 Ts`;
+    const body = readPdfText(
+      tinyPdf([
+        [
+          `BT /F1 10 Tf 72 770 Td (an area of 1 m) Tj ${raised("2")} (, 1 x 10) Tj ${raised("-")} ${raised("6")} ( g at 296 K \\(23) Tj ${raised("o")} (C\\)) Tj ET`,
+          `BT /F1 10 Tf 72 756 Td (an M ) Tj ${raised("2")} (-factor, the 5) Tj ${raised("th")} ( edition, a draft\\)) Tj ${raised("2/3")} ( and \\() Tj ${raised("*1")} (\\)) Tj ET`,
+          [72, 742, 10, "The Australia Group and its lists, as the footnote says."],
+          `BT /F1 6.5 Tf 72 60 Td (1) Tj /F1 9 Tf 28 -3 Td (https://www.australiagroup.net/) Tj ET`,
+        ],
+      ]),
+    );
+    const [page1] = body.pages;
+    expect(page1!.lines.map((l) => l.text)).toEqual([
+      "an area of 1 m², 1 x 10⁻⁶ g at 296 K (23°C)",
+      "an M²-factor, the 5th edition, a draft)²/³ and (*1)",
+      "The Australia Group and its lists, as the footnote says.",
+    ]);
+    expect(page1!.footnotes).toEqual(["¹ https://www.australiagroup.net/"]);
+    expect(raisedText("+4")).toBe("⁺⁴");
+    expect(raisedText("n")).toBe("ⁿ");
+    // Each line's segments are its pieces where they stand, and read together its text.
+    for (const line of page1!.lines) expect(line.segments.map((g) => g.text).join("")).toBe(line.text);
+    expect(page1!.lines[0]!.segments[0]).toMatchObject({ x: 72, text: "an area of 1 m" });
   });
 
   it("takes a footnote at the foot of the page out of the flow", () => {
@@ -117,17 +152,48 @@ describe("wa: reading a PDF into lines (pdf.js, in a worker thread)", () => {
     expect(page(6).lines.map((l) => l.text)).not.toContain(page(6).footnotes[0]);
   });
 
-  it("joins a word broken at a line end only where the document prints it whole, and keeps a compound's hyphen", () => {
-    const words = new Set(["semiconductor", "simulating"]);
+  it("joins a word broken at a line end by what the document prints, and keeps a compound's hyphen", () => {
+    const words = documentWords([
+      "compound semiconductor materials, simulating and non-volatile memory;",
+      "serial number based licence keys, ion implantation and fluid filled bladders,",
+      "the display of the situation and the circum-",
+      "stances affecting operational and tactical calcu-",
+      "lations for the allocation of resources",
+    ]);
+    // The pieces of a broken word are no words of the document.
+    for (const piece of ["circum", "stances", "calcu", "lations"]) expect(words.has(piece)).toBe(false);
+    expect(words.has("non-volatile") && words.has("non") && words.has("volatile")).toBe(true);
+    // The word printed whole: a break.
     expect(joinLines(["compound semi-", "conductor materials"], words)).toBe(
       "compound semiconductor materials",
     );
+    expect(joinLines(["simu-", "lating"], words)).toBe("simulating");
+    // The compound printed whole, or a word after the hyphen: the hyphen is the compound's.
+    expect(joinLines(["Flash and non-", "volatile memory"], words)).toBe("Flash and non-volatile memory");
     expect(joinLines(["serial number-", "based licence keys"], words)).toBe(
       "serial number-based licence keys",
     );
+    expect(joinLines(["by ion-", "implantation"], words)).toBe("by ion-implantation");
+    expect(joinLines(["a fluid-", "filled bladder"], words)).toBe("a fluid-filled bladder");
+    // Neither printed, and no word after the hyphen: a word the typesetter broke.
+    expect(joinLines(["tactical calcu-", "lations and manu-", "facturing"], words)).toBe(
+      "tactical calculations and manufacturing",
+    );
+    // A capital after the hyphen: a compound ("Anti-" / "Submarine"); without the document's words, kept.
+    expect(joinLines(["Anti-", "Submarine Warfare"], words)).toBe("Anti-Submarine Warfare");
     expect(joinLines(["simu-", "lating"], null)).toBe("simu-lating");
+    // A hyphen and a space inside a line (a reflow's leftover) read the same; a suspended hyphen stays.
+    expect(joinLines(["the lasing of a non- volatile and a calcu- lation"], words)).toBe(
+      "the lasing of a non-volatile and a calculation",
+    );
+    expect(joinLines(["cobalt- or nickel-based, standard- and"], words)).toBe(
+      "cobalt- or nickel-based, standard- and",
+    );
     expect(joinLines(["temperatures of 153 K (-", "120 °C)"], words)).toBe("temperatures of 153 K (-120 °C)");
     expect(joinLines(["Category 5 -", "Part 2"], words)).toBe("Category 5 - Part 2");
+    expect(joinLines(["a specific modulus of 3,18 x 10", "⁶ m"], words)).toBe(
+      "a specific modulus of 3,18 x 10⁶ m",
+    );
   });
 
   it("reads the dates a PDF's information dictionary carries, refusing days the calendar lacks", () => {
@@ -187,6 +253,160 @@ describe("wa: what the PDF reader refuses", () => {
     refused(body, /\d+ bytes, more than the PDF reader takes \(100\)/, { ...PDF_LIMITS, maxBytes: 100 });
     refused(body, /3 pages, more than the PDF reader takes \(2\)/, { ...PDF_LIMITS, maxPages: 2 });
     refused(body, /gave no answer within 0.001 s/, { ...PDF_LIMITS, timeoutMs: 1 });
+  });
+});
+
+describe("wa: a group heading glued to a sentence, and a table read row by row", () => {
+  // Modelled on the EU dual-use list as Norway prints it: "… smallest diameter.2B Test, Inspection and
+  // Production Equipment" is one line of its text, and the deposition table after 2E301 wraps its cells.
+  const at = (x: number, y: number, text: string): Item => [x, y, 10, text];
+  const row = (y: number, ...cells: [number, string][]) => cells.map(([x, text]) => at(x, y, text));
+  const page: Item[] = [
+    at(72, 790, "CATEGORY 2 - MATERIALS PROCESSING"),
+    at(72, 770, "2A Systems, Equipment and Components"),
+    ...row(752, [72, "2A226"], [113, "Valves having all of the following characteristics:"]),
+    ...row(738, [113, "a."], [141, 'A "nominal size" of 5 mm or greater;']),
+    ...row(724, [113, "b."], [141, "Having a bellows seal."]),
+    at(113, 706, "Technical Note:"),
+    at(113, 694, 'For valves with different inlet and outlet diameters, the "nominal size" in 2A226'),
+    // The sentence's end and the heading in one text object, as the PDF prints them.
+    "BT /F1 10 Tf 113 682 Td (refers to the smallest diameter.) Tj (2B Test, Inspection and Production Equipment) Tj ET",
+    at(113, 664, "Technical Notes:"),
+    ...row(
+      652,
+      [113, "1."],
+      [141, "Secondary parallel contouring axes are not counted in the total number."],
+    ),
+    ...row(634, [72, "2B001"], [113, "Machine tools for the manu-"]),
+    at(113, 622, "facturing of parts, as follows:"),
+    ...row(608, [113, "a."], [141, "Machine tools for turning;"]),
+    at(72, 590, "2E Technology"),
+    ...row(572, [72, "2E301"], [113, '"Technology" for the "use" of goods specified in 2B001.']),
+    [250, 552, 11, "TABLE - DEPOSITION TECHNIQUES"],
+    ...row(534, [72, "1. Coating Process"], [230, "2. Substrate"], [390, "3. Resultant Coating"]),
+    ...row(516, [72, "A. Chemical Vapour"], [230, "Superalloys"], [390, "Aluminides for internal"]),
+    ...row(504.5, [72, "Deposition (CVD)"], [390, "passages"]),
+    ...row(486, [230, "Ceramics and Low"], [390, "Silicides"]),
+    at(230, 474.5, "expansion glasses"),
+    at(390, 471.5, "Carbides"),
+    ...row(453, [72, "B. Pack cementation"], [230, "Titanium alloys"], [390, "Silicides"]),
+    at(390, 438.5, "Aluminides"),
+    ...row(420, [230, "Refractory metals"], [390, "Oxides"]),
+    ...row(402, [72, "C. Plasma spraying"], [230, "Superalloys"], [390, "MCrAlX"]),
+    at(240, 376, "TABLE - DEPOSITION TECHNIQUES - NOTES"),
+    at(72, 356, '1. The term "coating process" includes coating repair and refurbishing.'),
+    ...row(338, [72, "2E302"], [113, '"Technology" for the "development" of gas turbine engines.']),
+  ];
+  const text = readPdfText(tinyPdf([page]));
+  const list = readList(text);
+  const entries = byKey(list.entries);
+
+  it("cuts the heading from the sentence it is printed with, and hangs the group's entries from it", () => {
+    expect(list.warnings).toEqual([]);
+    expect(list.entries.map((e) => [e.key, e.parentKey])).toEqual([
+      ["cat.2", null],
+      ["cat.2.A", "cat.2"],
+      ["2A226", "cat.2.A"],
+      ["2A226.a", "2A226"],
+      ["2A226.b", "2A226"],
+      ["2A226.technical-note", "2A226"],
+      ["cat.2.B", "cat.2"],
+      ["cat.2.B.technical-note", "cat.2.B"],
+      ["2B001", "cat.2.B"],
+      ["2B001.a", "2B001"],
+      ["cat.2.E", "cat.2"],
+      ["2E301", "cat.2.E"],
+      ["2E301.sec.table-deposition-techniques", "2E301"],
+      ["2E301.sec.table-deposition-techniques-notes", "2E301"],
+      ["2E302", "cat.2.E"],
+    ]);
+    expect(entries.get("cat.2.B")?.heading).toBe("2B Test, Inspection and Production Equipment");
+    expect(entries.get("2A226.technical-note")?.text).toBe(
+      'For valves with different inlet and outlet diameters, the "nominal size" in 2A226 refers to the smallest diameter.',
+    );
+    expect(entries.get("cat.2.B.technical-note")?.text).toBe(
+      "1. Secondary parallel contouring axes are not counted in the total number.",
+    );
+    // A word broken at the line end, its halves no words of the document: joined.
+    expect(entries.get("2B001")?.heading).toBe("Machine tools for the manufacturing of parts, as follows:");
+  });
+
+  it("cuts only a whole group or category heading, where a sentence ends, at the piece it starts", () => {
+    const line = (...segments: [number, number, string][]) => ({
+      page: 1,
+      x: segments[0]![0],
+      xEnd: segments[segments.length - 1]![1],
+      y: 500,
+      size: 10,
+      text: segments.map((g) => g[2]).join(""),
+      segments: segments.map(([x, xEnd, text]) => ({ x, xEnd, text })),
+    });
+    const glued = line(
+      [113.3, 151.3, "diameter."],
+      [151.3, 163, "2B "],
+      [177, 363.8, "Test, Inspection and Production Equipment"],
+    );
+    expect(splitGluedHeading(glued).map((l) => [l.x, l.xEnd, l.text, l.segments.length])).toEqual([
+      [113.3, 151.3, "diameter.", 1],
+      [151.3, 363.8, "2B Test, Inspection and Production Equipment", 2],
+    ]);
+    for (const text of [
+      "specified in 2B350 to 2B352.",
+      "the smallest diameter.2B001 Machine tools",
+      "as in 3.2B Materials and other things",
+      "Category 2. 2C Materials which are listed",
+    ])
+      expect(splitGluedHeading(line([72, 400, text]))).toHaveLength(1);
+  });
+
+  it("reads the table's rows across its columns, each row's cells together, in one entry", () => {
+    expect(entries.get("2E301.sec.table-deposition-techniques")?.text).toBe(
+      [
+        "1. Coating Process | 2. Substrate | 3. Resultant Coating",
+        "A. Chemical Vapour Deposition (CVD) | Superalloys | Aluminides for internal passages",
+        "| Ceramics and Low expansion glasses | Silicides; Carbides",
+        "B. Pack cementation | Titanium alloys | Silicides; Aluminides",
+        "| Refractory metals | Oxides",
+        "C. Plasma spraying | Superalloys | MCrAlX",
+      ].join("\n"),
+    );
+    // Nothing of it leaks into the entry, the notes after it or the next entry.
+    expect(entries.get("2E301")?.text).toBe("");
+    expect(entries.get("2E301.sec.table-deposition-techniques-notes")?.text).toBe(
+      '1. The term "coating process" includes coating repair and refurbishing.',
+    );
+    expect(entries.get("2E302")?.heading).toBe('"Technology" for the "development" of gas turbine engines.');
+    // The labelled paragraphs (a label, a gap, the text) are no table: one table on the page.
+    const { stats } = runSteps(blocksOf(text));
+    expect(stats).toMatchObject({ tables: 1, gluedHeadings: 1 });
+  });
+
+  it("takes a list of terms and meanings, or labelled paragraphs, for no table", () => {
+    // Two columns, a term and its meaning: read right line by line, and no different from labelled paragraphs.
+    const acronyms = tinyPdf([
+      [
+        ...row(770, [76, "ACRONYM OR"], [180, "MEANING"]),
+        at(76, 758, "ABBREVIATION"),
+        ...["ABEC", "CW (for lasers)", "CW (chemical)", "DS (steel)", "EB (bridge)", "GNSS"].flatMap(
+          (term, i) => row(740 - 14 * i, [76, term], [180, `Meaning number ${i + 1} of the list`]),
+        ),
+      ],
+    ]);
+    // Labels of two levels set apart on one line ("a.", "1.", the text) look like three columns: labels,
+    // numbers and note words are no cells.
+    const paragraphs = tinyPdf([
+      [
+        ...row(770, [72, "2B001"], [113, "Machine tools and any combination thereof, as follows:"]),
+        ..."abcd"
+          .split("")
+          .flatMap((label, i) => [
+            ...row(756 - 28 * i, [113, `${label}.`], [141, "1."], [170, "Turning;"]),
+            ...row(742 - 28 * i, [113, "Note"], [141, "2."], [170, "Milling;"]),
+          ]),
+      ],
+    ]);
+    for (const pdf of [acronyms, paragraphs])
+      expect(findTables(readPdfText(pdf).pages[0]!.lines)).toEqual([]);
   });
 });
 
@@ -355,7 +575,7 @@ describe("wa.wassenaar.lists: the list", () => {
     expect(entries.get("3A001.b.2")?.text).toBe(
       "Microwave solid state amplifiers made of compound semiconductor materials, rated for operation at frequencies exceeding 2.7 GHz.",
     );
-    expect(entries.get("3A001.a.1.a")?.text).toBe("A total dose of 5 x 10^3 Gy (Si) or higher;");
+    expect(entries.get("3A001.a.1.a")?.text).toBe("A total dose of 5 x 10³ Gy (Si) or higher;");
     expect(entries.get("def:Digital computer")?.text).toBe(
       '"Digital computer" (4 5) means equipment which can, in the form of one or more discrete variables, perform all of the following:\na. Accept data;\nb. Store data or instructions in fixed or alterable (writable) storage devices;\nc. Provide output of data.',
     );

@@ -1,4 +1,6 @@
-import { documentWords, joinLines, type PdfLine, type PdfText } from "./pdf-text.ts";
+import type { PdfLine, PdfSegment, PdfText } from "./pdf-text.ts";
+import { findTables, type Table, tableRows } from "./tables.ts";
+import { documentWords, joinLines } from "./words.ts";
 
 // Lines to blocks: where a paragraph, a note, an entry or a heading starts in
 // a Wassenaar-numbered list printed as a PDF. A line starts a block when it
@@ -8,7 +10,8 @@ import { documentWords, joinLines, type PdfLine, type PdfText } from "./pdf-text
 // paragraph gap, a line further left than the paragraph's lines, a change of
 // type size, a heading in capitals). A line that only looks like a start
 // ("3A001.a.10. and 3A001.a.12., based upon …" wrapped from the line before)
-// continues the paragraph.
+// continues the paragraph. A heading printed on the line of the sentence
+// before it is cut from it; a table is one block, read row by row (tables.ts).
 
 /** What a line starts with. */
 export type Start =
@@ -24,7 +27,9 @@ export type Start =
   | { kind: "label"; label: string; rest: string; bare: boolean }
   | { kind: "note"; slug: NoteSlug; number: string | null; label: string; rest: string }
   | { kind: "dash"; rest: string }
-  | { kind: "quote"; rest: string };
+  | { kind: "quote"; rest: string }
+  /** A table, its rows read across (see `tableRows`); the block's text is the rows, one a line. */
+  | { kind: "table"; rows: string[] };
 
 export type NoteSlug = "note" | "nb" | "technical-note";
 
@@ -169,6 +174,57 @@ const STRONG = new Set<Start["kind"]>(["category", "part", "group", "entry", "ml
 export interface BlockStats {
   toc: number;
   continued: number;
+  /** Tables read row by row, and the headings cut from the line before them. */
+  tables: number;
+  gluedHeadings: number;
+}
+
+/** Where a sentence ends and a heading may follow on the same line. */
+const SENTENCE_END = /[.;:!?]["”’')\]]*\s*(?=\d|CATEGORY\b)/g;
+
+/**
+ * A heading printed on the line of the sentence before it, in the PDF's own
+ * text ("… refers to the smallest diameter.2B Test, Inspection and
+ * Production Equipment"): the line cut in two where the sentence ends, the
+ * heading a line of its own starting where its piece of text starts. Only a
+ * whole group or category heading is cut off (their words are fixed: "Test,
+ * Inspection and Production Equipment"), never an entry number a sentence
+ * names.
+ */
+export function splitGluedHeading(line: PdfLine): PdfLine[] {
+  for (const m of line.text.matchAll(SENTENCE_END)) {
+    const at = m.index + m[0].length;
+    const tail = line.text.slice(at);
+    const kind = startOf(tail)?.kind;
+    if (kind !== "group" && kind !== "category") continue;
+    const head: PdfSegment[] = [];
+    const rest: PdfSegment[] = [];
+    let offset = 0;
+    let tailX = line.xEnd;
+    for (const seg of line.segments) {
+      const from = offset;
+      offset += seg.text.length;
+      if (offset <= at) head.push({ ...seg });
+      else if (from >= at) {
+        if (!rest.length) tailX = seg.x;
+        rest.push({ ...seg });
+      } else {
+        // The heading starts inside this piece: its x by the share of characters before it.
+        const cut = at - from;
+        tailX = seg.x + ((seg.xEnd - seg.x) * cut) / seg.text.length;
+        head.push({ ...seg, xEnd: tailX, text: seg.text.slice(0, cut) });
+        rest.push({ ...seg, x: tailX, text: seg.text.slice(cut) });
+      }
+    }
+    const last = head[head.length - 1];
+    if (last) last.text = last.text.trimEnd();
+    const x = Math.round(tailX * 10) / 10;
+    return [
+      { ...line, xEnd: x, text: line.text.slice(0, at).trimEnd(), segments: head },
+      { ...line, x, text: tail, segments: rest },
+    ];
+  }
+  return [line];
 }
 
 /** The text edges of the document's body: where full lines start and end. */
@@ -192,10 +248,22 @@ function textEdges(text: PdfText): { left: number; right: number } {
  * counted.
  */
 export function* blocksOf(text: PdfText): Generator<void, { blocks: Block[]; stats: BlockStats }> {
-  const words = documentWords(text.pages);
+  const stats: BlockStats = { toc: 0, continued: 0, tables: 0, gluedHeadings: 0 };
+  const all: PdfLine[] = [];
+  for (const page of text.pages)
+    for (const line of page.lines) {
+      const parts = splitGluedHeading(line);
+      stats.gluedHeadings += parts.length - 1;
+      all.push(...parts);
+    }
+  const words = documentWords(all.map((l) => l.text));
   const { left, right } = textEdges(text);
+  const noText = (line: PdfLine) => {
+    const kind = startOf(line.text)?.kind;
+    return kind === "continued" || kind === "toc";
+  };
+  const tables = new Map<number, Table>(findTables(all, noText).map((t) => [t.from, t]));
   const blocks: Block[] = [];
-  const stats: BlockStats = { toc: 0, continued: 0 };
   let current: { start: Start | null; lines: PdfLine[]; texts: string[] } | null = null;
   let prev: PdfLine | null = null;
 
@@ -240,34 +308,53 @@ export function* blocksOf(text: PdfText): Generator<void, { blocks: Block[]; sta
     return bigGap || sizeChange || capsChange || outdent || (short && ended && line.x <= firstX + 2);
   };
 
-  let n = 0;
-  for (const page of text.pages) {
-    for (const line of page.lines) {
-      const start = startOf(line.text);
-      if (start?.kind === "continued") {
-        stats.continued++;
-        continue;
-      }
-      if (start?.kind === "toc") {
-        // The entry this line ends started a block of its own: all of it is the table of contents.
-        if (current && !startsBlock(line, null)) {
-          stats.toc += (current as { lines: PdfLine[] }).lines.length;
-          current = null;
-        } else close();
-        stats.toc++;
-        prev = line;
-        continue;
-      }
-      if (startsBlock(line, start)) {
-        close();
-        current = { start, lines: [line], texts: [restOf(start, line.text)] };
-      } else {
-        current!.lines.push(line);
-        current!.texts.push(line.text);
-      }
-      prev = line;
+  for (let i = 0; i < all.length; i++) {
+    if (i % 400 === 399) yield;
+    const table = tables.get(i);
+    if (table) {
+      close();
+      for (const line of all.slice(table.from, table.to + 1))
+        if (noText(line)) stats[startOf(line.text)!.kind === "toc" ? "toc" : "continued"]++;
+      const rows = tableRows(table, words);
+      const first = table.lines[0]!;
+      blocks.push({
+        start: { kind: "table", rows },
+        text: rows.join("\n"),
+        full: rows.join("\n"),
+        x: table.columns[0]!,
+        contX: null,
+        page: first.page,
+        lines: table.lines,
+      });
+      stats.tables++;
+      prev = table.lines[table.lines.length - 1]!;
+      i = table.to;
+      continue;
     }
-    if (++n % 20 === 0) yield;
+    const line = all[i]!;
+    const start = startOf(line.text);
+    if (start?.kind === "continued") {
+      stats.continued++;
+      continue;
+    }
+    if (start?.kind === "toc") {
+      // The entry this line ends started a block of its own: all of it is the table of contents.
+      if (current && !startsBlock(line, null)) {
+        stats.toc += (current as { lines: PdfLine[] }).lines.length;
+        current = null;
+      } else close();
+      stats.toc++;
+      prev = line;
+      continue;
+    }
+    if (startsBlock(line, start)) {
+      close();
+      current = { start, lines: [line], texts: [restOf(start, line.text)] };
+    } else {
+      current!.lines.push(line);
+      current!.texts.push(line.text);
+    }
+    prev = line;
   }
   close();
   return { blocks, stats };

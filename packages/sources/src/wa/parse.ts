@@ -6,8 +6,11 @@ import { runSteps } from "../steps.ts";
 import { firstLabel, type Label, labelOrder, placeLabel, successor } from "../wassenaar-labels.ts";
 import { type Block, blocksOf, inCapitals, type NoteSlug, type Start, startOf } from "./blocks.ts";
 import { type PdfInfo, type PdfLimits, type PdfText, readPdfTextSteps } from "./pdf-text.ts";
+import { plainDigits } from "./words.ts";
 
-export const PARSER_VERSION = "wa.wassenaar.lists/1";
+// 2: superscripts in Unicode ("10⁻⁶", not "10^-6"), tables read row by row, a group heading printed
+// on the line before it cut off, words broken at a line end joined by what the document prints.
+export const PARSER_VERSION = "wa.wassenaar.lists/2";
 
 // ---------------------------------------------------------------------------
 // Labels and their order.
@@ -761,6 +764,10 @@ function readBlock(b: Build, block: Block): void {
     case "dash":
       prose(b, whole(), block.x);
       return;
+    case "table":
+      // A grid is not numbered like the entry: its rows are the text of what it stands in.
+      holderText(b, block.text);
+      return;
     default:
       if (block.lines.length <= 3 && inCapitals(block.text) && !/[.;:,]$/.test(block.text)) {
         capitalsHeading(b, block);
@@ -840,7 +847,8 @@ export function* readListSteps(text: PdfText): Generator<void, ReadList> {
   keyNotes(b);
   for (const page of text.pages)
     for (const note of page.footnotes) {
-      const key = `footnote.${slug(note)}`;
+      // Keyed by its words and its mark written plain ("¹ https://…" is `footnote.1-https-…`).
+      const key = `footnote.${slug(plainDigits(note))}`;
       if (!b.byKey.has(key))
         add(b, { key, parentKey: null, heading: null, text: note, data: { page: page.number } });
     }

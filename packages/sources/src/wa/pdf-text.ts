@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import { runSteps } from "../steps.ts";
+import { joinTwo, raisedText } from "./words.ts";
 
 // A PDF read into lines of text, the way a person reads the page: pieces of
 // text on one baseline make a line, ordered left to right; superscripts join
@@ -42,6 +43,15 @@ export interface PdfLine {
   y: number;
   /** The font size most of the line is set in. */
   size: number;
+  text: string;
+  /** The line's pieces of text as placed on the page, left to right; their texts, joined, are `text`. */
+  segments: PdfSegment[];
+}
+
+/** A piece of a line where the PDF places it: a table's cells start at their column's x. */
+export interface PdfSegment {
+  x: number;
+  xEnd: number;
   text: string;
 }
 
@@ -230,32 +240,57 @@ function withoutOverprint(pieces: Piece[]): Piece[] {
 // Ligatures some fonts map their glyphs to: read as the letters they join.
 const LIGATURES: Record<string, string> = { ﬀ: "ff", ﬁ: "fi", ﬂ: "fl", ﬃ: "ffi", ﬄ: "ffl", ﬅ: "st", ﬆ: "st" };
 
-/**
- * A line's text: its pieces left to right, a space where the gap between two
- * is wider than a fraction of a space, superscripts written `^` + text
- * ("10^6", "cm^3") so that an exponent never runs into its number.
- */
-function lineText(pieces: Piece[], size: number): string {
-  let out = "";
-  let end = Number.NEGATIVE_INFINITY;
-  let raised = false;
-  for (const p of [...pieces].sort((a, b) => a.x - b.x)) {
-    let s = p.s.replace(/\u00ad/g, "");
-    const gap = out !== "" && p.x - end > 0.12 * size;
-    // One caret for a run of raised pieces ("10^-6", not "10^-^6").
-    if (p.mark === "sup" && s.trim()) {
-      if (!raised || gap) s = `^${s.trim()}`;
-      raised = true;
-    } else if (s.trim()) raised = false;
-    if (gap && !/\s$/.test(out) && !/^\s/.test(s)) out += " ";
-    out += s;
-    end = Math.max(end, p.x + p.w);
-  }
-  return out
+const pieceText = (s: string) =>
+  s
+    .replace(/\u00ad/g, "")
     .replace(/[\uFB00-\uFB06]/g, (c) => LIGATURES[c] ?? c)
     .replace(/\s+/g, " ")
-    .trim()
     .normalize("NFC");
+
+/**
+ * A line's text and its segments: its pieces left to right, a space where the
+ * gap between two is wider than a fraction of a space, a run of raised pieces
+ * as `raisedText` reads it ("10⁻⁶", "m²", "°C"), with no space before it when
+ * it follows the space or text before it closely ("M" + thin space + raised
+ * "2" is "M²-factor").
+ */
+function lineText(pieces: Piece[], size: number): { text: string; segments: PdfSegment[] } {
+  // Raised pieces side by side are one run: "-" and "6" raised are one exponent.
+  const runs: Piece[] = [];
+  for (const p of [...pieces].sort((a, b) => a.x - b.x)) {
+    const last = runs[runs.length - 1];
+    if (p.mark === "sup" && last?.mark === "sup" && p.s.trim() && p.x - (last.x + last.w) <= 0.12 * size)
+      runs[runs.length - 1] = { ...last, s: last.s + p.s, w: p.x + p.w - last.x };
+    else runs.push({ ...p });
+  }
+  const segments: PdfSegment[] = [];
+  let end = Number.NEGATIVE_INFINITY;
+  const text = () => segments.map((g) => g.text).join("");
+  for (const p of runs) {
+    let s = pieceText(p.s);
+    const last = segments[segments.length - 1];
+    if (!s.trim()) {
+      // A space: the end of the segment before it, never a segment of its own.
+      if (last && !last.text.endsWith(" ")) last.text += " ";
+      end = Math.max(end, p.x + p.w);
+      continue;
+    }
+    if (p.mark === "sup") s = raisedText(s);
+    if (last) {
+      const gap = p.x - end;
+      if (p.mark === "sup" && gap < 0.25 * size) last.text = last.text.replace(/ +$/, "");
+      else if (gap > 0.12 * size && !last.text.endsWith(" ")) last.text += " ";
+      if (last.text.endsWith(" ")) s = s.trimStart();
+    }
+    segments.push({ x: round(p.x), xEnd: round(p.x + p.w), text: s });
+    end = Math.max(end, p.x + p.w);
+  }
+  // Trimmed at both ends: the text starts with the first segment and ends with the last.
+  if (segments.length) {
+    segments[0]!.text = segments[0]!.text.trimStart();
+    segments[segments.length - 1]!.text = segments[segments.length - 1]!.text.trimEnd();
+  }
+  return { text: text(), segments: segments.filter((g) => g.text) };
 }
 
 /** Lines of one page, top to bottom. */
@@ -310,10 +345,18 @@ function linesOfPage(page: RawPage): PdfLine[] {
     if (merged.has(c)) continue;
     for (const p of c.pieces)
       if (!p.mark && p.size < 0.8 * c.size && p.y - c.y > 0.15 * c.size) p.mark = "sup";
-    const text = lineText(c.pieces, c.size);
+    const { text, segments } = lineText(c.pieces, c.size);
     if (!text) continue;
     const [x, xEnd] = span(c);
-    lines.push({ page: page.number, x: round(x), xEnd: round(xEnd), y: round(c.y), size: c.size, text });
+    lines.push({
+      page: page.number,
+      x: round(x),
+      xEnd: round(xEnd),
+      y: round(c.y),
+      size: c.size,
+      text,
+      segments,
+    });
   }
   return lines;
 }
@@ -393,8 +436,8 @@ function takeOutRunning(pages: PdfPage[]): number {
   return taken;
 }
 
-/** A footnote's mark at the start of its text: "*", "^1" (a raised number), "†". */
-const FOOTNOTE_MARK = /^(?:\^\d{1,2}|\*{1,3}|[†‡§])\s*\S/;
+/** A footnote's mark at the start of its text: "*", "¹" (a raised number), "†". */
+const FOOTNOTE_MARK = /^(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2}|\*{1,3}|[†‡§])\s*\S/;
 
 /**
  * Footnotes: at the foot of the page, set smaller than the body and apart
@@ -425,46 +468,6 @@ function dominantLineSize(lines: readonly PdfLine[]): number {
   const weight = new Map<number, number>();
   for (const l of lines) weight.set(l.size, (weight.get(l.size) ?? 0) + l.text.length);
   return [...weight].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0] ?? 0;
-}
-
-// ---------------------------------------------------------------------------
-// Joining lines.
-// ---------------------------------------------------------------------------
-
-/**
- * Joins the lines of one paragraph. A word broken at a line end ("simu-" /
- * "lating") is joined without the hyphen only when the document itself
- * prints the whole word somewhere ("simulating"), and with it when it prints
- * the hyphenated form or neither ("number-" / "based" → "number-based"): a
- * compound keeps its hyphen, and a guess never removes one.
- */
-export function joinLines(lines: readonly string[], words: ReadonlySet<string> | null): string {
-  let out = "";
-  for (const line of lines) out = out ? joinTwo(out, line, words) : line;
-  return out;
-}
-
-function joinTwo(before: string, after: string, words: ReadonlySet<string> | null): string {
-  const broken = /(\p{L}+)-$/u.exec(before);
-  if (broken && /^\p{Ll}/u.test(after)) {
-    const tail = /^\p{L}+/u.exec(after)![0];
-    const whole = `${broken[1]}${tail}`.toLowerCase();
-    if (words?.has(whole) && !words.has(`${broken[1]}-${tail}`.toLowerCase()))
-      return `${before.slice(0, -1)}${after}`;
-    return `${before}${after}`;
-  }
-  // "(-" / "120 °C)", "3,18 x 10^" / "6": a line ending in a sign or an opening bracket runs on.
-  if (/[-–([/]$/.test(before) && !/\s[-–]$/.test(before)) return `${before}${after}`;
-  return `${before} ${after}`;
-}
-
-/** Every word the document prints, lower-cased, hyphenated compounds included: what `joinLines` checks against. */
-export function documentWords(pages: readonly PdfPage[]): Set<string> {
-  const words = new Set<string>();
-  for (const page of pages)
-    for (const line of page.lines)
-      for (const w of line.text.toLowerCase().match(/\p{L}+(?:-\p{L}+)*/gu) ?? []) words.add(w);
-  return words;
 }
 
 // ---------------------------------------------------------------------------
