@@ -56,6 +56,14 @@ export interface RecordDefaults {
   url: string | null;
 }
 
+/** `describe` of a documents source whose documents each carry their own dates, citation and address. */
+export const describedByDocuments = (): RecordDefaults => ({
+  publishedAt: null,
+  effectiveAt: null,
+  citation: null,
+  url: null,
+});
+
 /** A snapshot with the metadata its source's parser writes, typed per source. */
 export type SnapshotOf<Meta> = Snapshot & { meta: Meta };
 

@@ -1,6 +1,11 @@
 import { SourceShapeChangedError, SourceUnavailableError } from "@regwatch/core/errors";
 import type { HttpClient, HttpResponse, Logger } from "@regwatch/core/http";
-import { type BackfillStep, defineSource, type FetchedArtifact } from "../../define-source.ts";
+import {
+  type BackfillStep,
+  defineSource,
+  describedByDocuments,
+  type FetchedArtifact,
+} from "../../define-source.ts";
 import { issuesSince } from "../../year-archive.ts";
 import {
   compareIssues,
@@ -159,8 +164,7 @@ export const caGazettePartII = defineSource<GazetteMeta>({
   // covers that and a late read.
   alertWindowDays: 45,
   parse: parseGazetteRegulation,
-  // Each document carries its own dates, citation and address.
-  describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
+  describe: describedByDocuments,
   async fetch(ctx) {
     const cursor = cursorOf(ctx.state);
     const headers: Record<string, string> = { accept: "application/rss+xml, application/xml;q=0.9" };

@@ -1,6 +1,6 @@
 import type { HttpResponse } from "@regwatch/core/http";
 import { dayBefore, daysToRead as daysToReadFrom, isoDay } from "../../dates.ts";
-import { defineSource, type FetchedArtifact } from "../../define-source.ts";
+import { defineSource, describedByDocuments, type FetchedArtifact } from "../../define-source.ts";
 import { BOE_ORIGIN, exportControlItems, PARSER_VERSION, parseBoe, parseSumario } from "./parse.ts";
 
 /**
@@ -46,8 +46,7 @@ export const esBoeExportControl = defineSource({
   // Orders are published within days of signature; older than a month is history.
   alertWindowDays: 30,
   parse: parseBoe,
-  // Each document carries its own dates, citation and address.
-  describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
+  describe: describedByDocuments,
   async fetch(ctx) {
     const last = typeof ctx.state.lastDay === "string" ? ctx.state.lastDay : null;
     const artifacts: FetchedArtifact[] = [];

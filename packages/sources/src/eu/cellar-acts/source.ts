@@ -1,4 +1,4 @@
-import { defineSource } from "../../define-source.ts";
+import { defineSource, describedByDocuments } from "../../define-source.ts";
 import { amendingActsQuery, DUAL_USE_ELI, sparqlUrl } from "./cellar.ts";
 import { type AmendingActsMeta, PARSER_VERSION, parseAmendingActs } from "./parse.ts";
 
@@ -31,7 +31,7 @@ export const euCellarAmendingActs = defineSource<AmendingActsMeta>({
   alertWindowDays: 60,
   parse: parseAmendingActs,
   // Each act carries its own dates, citation and address.
-  describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
+  describe: describedByDocuments,
   async fetch(ctx) {
     // The answer is small (a row or two per act) and SPARQL answers carry no
     // validators worth trusting: ask every time; unchanged documents give no records.

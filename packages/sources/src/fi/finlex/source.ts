@@ -1,6 +1,6 @@
 import { SourceShapeChangedError, UsageError } from "@regwatch/core/errors";
 import type { HttpClient, HttpResponse, Logger } from "@regwatch/core/http";
-import { defineSource, type FetchedArtifact } from "../../define-source.ts";
+import { defineSource, describedByDocuments, type FetchedArtifact } from "../../define-source.ts";
 import { FINLEX_API_BASE } from "./akn.ts";
 import { type ListedStatute, parseStatuteList } from "./list.ts";
 import { FINLEX_ORIGIN, KNOWN_ACTS, PARSER_VERSION, parseFinlex } from "./parse.ts";
@@ -200,8 +200,7 @@ export const fiFinlexExportControl = defineSource({
   // Acts are published within days of signing; older than two months is history.
   alertWindowDays: 60,
   parse: parseFinlex,
-  // Each document carries its own dates, citation and address.
-  describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
+  describe: describedByDocuments,
   async fetch(ctx) {
     // Cheap probe first: the year's list filtered by each followed act's
     // title, conditionally. Then each listed statute not fetched before (or

@@ -3,6 +3,7 @@ import type { BrowserClient, BrowserPage, HttpResponse } from "@regwatch/core/ht
 import { sha256Hex } from "@regwatch/core/text";
 import {
   defineSource,
+  describedByDocuments,
   type FetchedArtifact,
   type FetchResult,
   type SourceContext,
@@ -241,8 +242,7 @@ export const frJorfExportControl = defineSource({
   // Amending arrêtés are published days to weeks before they apply; older than a month is history.
   alertWindowDays: 30,
   parse: parseJorf,
-  // Each document carries its own dates, citation and address.
-  describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
+  describe: describedByDocuments,
   // The credentials are read here, when a fetch runs, and never logged or kept.
   fetch: (ctx) => fetchJorf(ctx, { tokens, clock: Date.now, env: ctx.secrets ?? {} }),
 });

@@ -1,5 +1,5 @@
 import type { HttpClient, HttpResponse, Logger } from "@regwatch/core/http";
-import { defineSource, type FetchedArtifact } from "../../define-source.ts";
+import { defineSource, describedByDocuments, type FetchedArtifact } from "../../define-source.ts";
 import { runSteps } from "../../steps.ts";
 import { ECO_ID_URI, ECO_ITEM, LEGISLATION_ORIGIN } from "../eco-schedules/clml.ts";
 import {
@@ -79,8 +79,7 @@ export const gbEcoAmendments = defineSource<EffectsMeta>({
   alertWindowDays: 60,
   parse: (input) => runSteps(parseEcoEffectsSteps(input)),
   parseSteps: parseEcoEffectsSteps,
-  // Each document carries its own dates, citation and address.
-  describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
+  describe: describedByDocuments,
   async fetch(ctx) {
     // Cheap probe first: page 1 of the Order's changes, newest modified first.
     // Then the instruments with effects modified since the cursor, one

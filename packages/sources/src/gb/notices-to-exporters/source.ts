@@ -1,6 +1,11 @@
 import { SourceUnavailableError } from "@regwatch/core/errors";
 import type { HttpClient, HttpResponse, Logger } from "@regwatch/core/http";
-import { type BackfillStep, defineSource, type FetchedArtifact } from "../../define-source.ts";
+import {
+  type BackfillStep,
+  defineSource,
+  describedByDocuments,
+  type FetchedArtifact,
+} from "../../define-source.ts";
 import {
   GOVUK_ORIGIN,
   isNoticeToExporters,
@@ -146,8 +151,7 @@ export const gbNoticesToExporters = defineSource({
   // Found within hours of publication; an older one is history (a backfill, or a late index).
   alertWindowDays: 14,
   parse: parseNotice,
-  // Each document carries its own dates, citation and address.
-  describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
+  describe: describedByDocuments,
   async fetch(ctx) {
     const old = readCursor(ctx.state);
     const seen: SearchResult[] = [];

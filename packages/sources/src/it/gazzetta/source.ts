@@ -1,6 +1,11 @@
 import { SourceShapeChangedError, SourceUnavailableError } from "@regwatch/core/errors";
 import type { HttpClient, HttpResponse, Logger } from "@regwatch/core/http";
-import { type BackfillStep, defineSource, type FetchedArtifact } from "../../define-source.ts";
+import {
+  type BackfillStep,
+  defineSource,
+  describedByDocuments,
+  type FetchedArtifact,
+} from "../../define-source.ts";
 import { issuesSince } from "../../year-archive.ts";
 import {
   actHtmlUrl,
@@ -128,8 +133,7 @@ export const itGazzettaExportControl = defineSource<GazzettaMeta>({
   // A notice takes effect 15 days after the GU; a month covers it and a late read.
   alertWindowDays: 30,
   parse: parseGazzetta,
-  // Each document carries its own dates, citation and address.
-  describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
+  describe: describedByDocuments,
   async fetch(ctx) {
     const cursor = cursorOf(ctx.state);
     // Cheap probe: the list of the last 30 days' issues (one small page). It changes every day, so

@@ -1,6 +1,11 @@
 import { SourceShapeChangedError, SourceUnavailableError } from "@regwatch/core/errors";
 import type { HttpClient, HttpRequestOptions, HttpResponse, Logger } from "@regwatch/core/http";
-import { type BackfillStep, defineSource, type FetchedArtifact } from "../../define-source.ts";
+import {
+  type BackfillStep,
+  defineSource,
+  describedByDocuments,
+  type FetchedArtifact,
+} from "../../define-source.ts";
 import { type ActRef, htmlErrorPage, parseActRef, readNormattivaAkn } from "./akn.ts";
 import {
   aknExportUrl,
@@ -175,8 +180,7 @@ export const itNormattivaExportControl = defineSource<NormattivaMeta>({
   // An amending act is worth an alert for two months after its Gazzetta date.
   alertWindowDays: 60,
   parse: parseNormattiva,
-  // Each document carries its own dates, citation and address.
-  describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
+  describe: describedByDocuments,
   async fetch(ctx) {
     const http = posting(ctx.http);
     const cursor = cursorOf(ctx.state);

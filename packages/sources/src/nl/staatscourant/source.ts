@@ -2,7 +2,7 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { HttpClient, HttpResponse, Logger } from "@regwatch/core/http";
 import { bundleResponse } from "../../bundle.ts";
 import { dayBefore, daysToRead as daysToReadFrom, isoDay } from "../../dates.ts";
-import { defineSource, type FetchedArtifact } from "../../define-source.ts";
+import { defineSource, describedByDocuments, type FetchedArtifact } from "../../define-source.ts";
 import { cqlString } from "../bwb/discover.ts";
 import { nextStart, readSruPage, type SruPage } from "../bwb/sru.ts";
 import {
@@ -165,8 +165,7 @@ export const nlStaatscourantExportControl = defineSource<StcrtMeta>({
   // Regulations are published days to weeks before they take effect; older than a month is history.
   alertWindowDays: 30,
   parse: parseStaatscourant,
-  // Each document carries its own dates, citation and address.
-  describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
+  describe: describedByDocuments,
   async fetch(ctx) {
     // Cheap first: one query per day since the cursor (what the Staatscourant
     // published or changed that day), paged; the texts only of what is kept.

@@ -1,7 +1,12 @@
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { HttpResponse } from "@regwatch/core/http";
 import { sha256Hex } from "@regwatch/core/text";
-import { defineSource, type FetchedArtifact, type SourceContext } from "../../define-source.ts";
+import {
+  defineSource,
+  describedByDocuments,
+  type FetchedArtifact,
+  type SourceContext,
+} from "../../define-source.ts";
 import { runStepsAsync } from "../../steps.ts";
 import {
   exportControlMembersSteps,
@@ -195,7 +200,7 @@ export const noLovdataExportControl = defineSource({
   parseSteps: parseLovdataSteps,
   // Each document carries its own dates, citation (FOR-…) and Lovdata address;
   // the archive they came in is only the envelope.
-  describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
+  describe: describedByDocuments,
   async fetch(ctx) {
     const state = readState(ctx.state);
     const year = ctx.now.getUTCFullYear();

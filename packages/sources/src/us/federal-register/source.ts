@@ -1,5 +1,5 @@
 import type { HttpClient, HttpResponse } from "@regwatch/core/http";
-import { defineSource, type FetchedArtifact } from "../../define-source.ts";
+import { defineSource, describedByDocuments, type FetchedArtifact } from "../../define-source.ts";
 import { BIS_AGENCY_SLUG, PARSER_VERSION, parseFederalRegister } from "./parse.ts";
 
 export const FR_ORIGIN = "https://www.federalregister.gov";
@@ -96,8 +96,7 @@ export const usFederalRegister = defineSource({
   // A document published more than two weeks before we first see it is history, not news.
   alertWindowDays: 14,
   parse: parseFederalRegister,
-  // Each document carries its own dates, citation and address.
-  describe: () => ({ publishedAt: null, effectiveAt: null, citation: null, url: null }),
+  describe: describedByDocuments,
   async fetch(ctx) {
     const last = typeof ctx.state.lastPublished === "string" ? ctx.state.lastPublished : null;
     // Re-read a week behind the newest document seen, to catch late corrections.
