@@ -3,6 +3,7 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
 import { type CheerioAPI, load } from "cheerio";
+import { calendarDate, monthNumber } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
 import { type AnyNode, type ElementNode, htmlLines } from "../../html-lines.ts";
 
@@ -76,28 +77,6 @@ export interface UamaMeta extends Record<string, unknown> {
   linesOutsideItems: number;
 }
 
-// Italian month names as dates write them: "1° luglio 2024".
-const MONTHS = [
-  "gennaio",
-  "febbraio",
-  "marzo",
-  "aprile",
-  "maggio",
-  "giugno",
-  "luglio",
-  "agosto",
-  "settembre",
-  "ottobre",
-  "novembre",
-  "dicembre",
-];
-
-function validDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
-}
-const pad = (n: number) => String(n).padStart(2, "0");
-
 const DATE_WORDS = String.raw`\d{1,2}\s*(?:°|º|o)?\s+[A-Za-z]+\s+\d{4}|\d{1,2}[./-]\d{1,2}[./-]\d{4}`;
 
 /**
@@ -112,10 +91,10 @@ export function parseItalianDate(value: string): string | null {
   let d: number;
   let m: number;
   let y: number;
-  if (long) [d, m, y] = [Number(long[1]), MONTHS.indexOf(long[2]!) + 1, Number(long[3])];
+  if (long) [d, m, y] = [Number(long[1]), monthNumber("it", long[2]!), Number(long[3])];
   else if (short) [d, m, y] = [Number(short[1]), Number(short[2]), Number(short[3])];
   else return null;
-  return validDate(y, m, d) ? `${y}-${pad(m)}-${pad(d)}` : null;
+  return calendarDate(y, m, d);
 }
 
 const addDays = (iso: string, days: number) =>
