@@ -8,7 +8,8 @@
 // And the word diff of a fully rewritten 20 KB and 200 KB paragraph against
 // tokenizing the same two texts (the least any word diff must do); and the
 // peak memory of ingesting a 60 MB list on both databases (large-document.ts);
-// and reading Norway's yearly Lovtidend tar.bz2 against decompressing it (archive.ts).
+// and reading Norway's yearly Lovtidend tar.bz2 against decompressing it (archive.ts);
+// and reading the Wassenaar-numbered List II PDF against pdf.js's text alone (wa-pdf.ts).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -382,6 +383,8 @@ await benchJobs();
 // Alerts: matching one change against 100k subscriptions, by index and one by one (match.ts).
 const { benchLovtidendArchive } = await import("./archive.ts");
 await benchLovtidendArchive();
+const { benchWassenaarPdf } = await import("./wa-pdf.ts");
+await benchWassenaarPdf();
 
 const { benchMatch } = await import("./match.ts");
 await benchMatch();
