@@ -63,8 +63,8 @@ export const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 
-// Launch settings for the address guard (publicOnly renders), on every
-// render since one browser serves them all:
+// Launch settings of the browser that serves guarded (publicOnly) renders;
+// official pages render in another, launched with CHROMIUM_ARGS alone:
 // - Site isolation off, so that a cross-site frame loads in its page's
 //   renderer and its requests pass the page's DevTools interception (in a
 //   process of its own they would not). Each render has a fresh context,
@@ -82,17 +82,21 @@ const GUARD_IGNORED_DEFAULT_ARGS = ["--disable-popup-blocking"];
  * for a browser never load it.
  */
 export function createBrowserClient(options: BrowserOptions): BrowserClient & { close(): Promise<void> } {
-  let browser: import("playwright-core").Browser | undefined;
-  return {
-    async render(url, renderOptions = {}): Promise<BrowserPage> {
-      const { mapOrigin } = await import("./http-client.ts");
-      if (!browser) {
+  // Two browsers, each launched on first use and shared after: official pages render in a
+  // Chromium with its usual site isolation; guarded renders (a page a user watches) in one set
+  // up for the address guard. One launch per kind, however many renders ask for it at once.
+  const launched = new Map<"plain" | "guarded", Promise<import("playwright-core").Browser>>();
+  const browserFor = (kind: "plain" | "guarded", url: string) => {
+    let browser = launched.get(kind);
+    if (!browser) {
+      browser = (async () => {
         const { chromium } = await import("playwright-core");
         try {
-          browser = await chromium.launch({
+          return await chromium.launch({
             executablePath: options.executablePath,
-            args: [...CHROMIUM_ARGS, ...GUARD_ARGS],
-            ignoreDefaultArgs: GUARD_IGNORED_DEFAULT_ARGS,
+            ...(kind === "guarded"
+              ? { args: [...CHROMIUM_ARGS, ...GUARD_ARGS], ignoreDefaultArgs: GUARD_IGNORED_DEFAULT_ARGS }
+              : { args: CHROMIUM_ARGS }),
           });
         } catch (err) {
           // This machine cannot render pages at all: the source cannot be reached from here, and the operator can fix it.
@@ -103,8 +107,20 @@ export function createBrowserClient(options: BrowserOptions): BrowserClient & { 
               : `${shortUrl(url)}: Chromium at ${options.executablePath} did not start: ${firstLine(err)}`,
           );
         }
-      }
+      })();
+      launched.set(kind, browser);
+      // A launch that failed is tried again by the next render (Chromium may have been installed since).
+      browser.catch(() => {
+        if (launched.get(kind) === browser) launched.delete(kind);
+      });
+    }
+    return browser;
+  };
+  return {
+    async render(url, renderOptions = {}): Promise<BrowserPage> {
+      const { mapOrigin } = await import("./http-client.ts");
       const publicOnly = renderOptions.publicOnly ?? false;
+      const browser = await browserFor(publicOnly ? "guarded" : "plain", url);
       const context = await browser.newContext({
         userAgent: options.userAgent,
         // A service worker's requests would pass outside the page's interception.
@@ -149,8 +165,9 @@ export function createBrowserClient(options: BrowserOptions): BrowserClient & { 
       }
     },
     async close() {
-      await browser?.close();
-      browser = undefined;
+      const browsers = [...launched.values()];
+      launched.clear();
+      for (const browser of browsers) await (await browser.catch(() => null))?.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { SourceUnavailableError } from "@regwatch/core/errors";
 import { createBrowserClient } from "@regwatch/fetch/browser";
@@ -73,5 +74,41 @@ describe.skipIf(!present)("browser fetcher (Chromium through playwright-core)", 
       await browser.close();
       await server.close();
     }
+  });
+
+  it("renders official pages and guarded pages in two browsers, each launched once, and closes both", async () => {
+    const server = await startSourceServer({
+      "/p.html": () => ({ headers: { "content-type": "text/html" }, body: "<p>page</p>" }),
+    });
+    // Chromium processes started by this process (their helpers are Chromium's children, not ours).
+    const ours = () =>
+      execFileSync("ps", ["-o", "args=", "--ppid", String(process.pid)], { encoding: "utf8" })
+        .split("\n")
+        // /usr/bin/chromium is Debian's wrapper: it execs /usr/lib/chromium/chromium in its place.
+        .filter((args) => /\bchromium\b/.test(args.split(" ")[0] ?? "") && !args.includes("--type="));
+    const before = ours().length;
+    const browser = createBrowserClient({
+      executablePath: chromium,
+      userAgent: "regwatch-test",
+      // The local page stands in for a public one: let it through the guard.
+      checkRequest: async () => null,
+    });
+    try {
+      const pages = await Promise.all([
+        browser.render(`${server.origin}/p.html`),
+        browser.render(`${server.origin}/p.html`),
+        browser.render(`${server.origin}/p.html`, { publicOnly: true }),
+        browser.render(`${server.origin}/p.html`, { publicOnly: true }),
+      ]);
+      for (const page of pages) expect(page.html).toContain("<p>page</p>");
+      const launched = ours().slice(before);
+      expect(launched).toHaveLength(2);
+      // Site isolation is given up only where the guard needs it.
+      expect(launched.filter((args) => args.includes("--disable-site-isolation-trials"))).toHaveLength(1);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+    expect(ours()).toHaveLength(before);
   });
 });
