@@ -2,6 +2,7 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { calendarDate, MONTHS, monthNumber } from "../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../define-source.ts";
+import { uniqueKey } from "../entry-keys.ts";
 import { runSteps } from "../steps.ts";
 import { firstLabel, type Label, labelOrder, placeLabel, successor } from "../wassenaar-labels.ts";
 import { type Block, blocksOf, inCapitals, type NoteSlug, type Start, startOf } from "./blocks.ts";
@@ -100,12 +101,7 @@ function slug(text: string): string {
 }
 
 function add(b: Build, entry: Entry, depth: number | null = null): Entry {
-  if (b.byKey.has(entry.key)) {
-    let n = 2;
-    while (b.byKey.has(`${entry.key}#${n}`)) n++;
-    b.warnings.push(`duplicate entry key ${entry.key}; later one kept as ${entry.key}#${n}`);
-    entry.key = `${entry.key}#${n}`;
-  }
+  entry.key = uniqueKey(entry.key, b.byKey, b.warnings);
   b.entries.push(entry);
   b.byKey.set(entry.key, entry);
   if (depth !== null) b.depthOf.set(entry.key, depth);
@@ -696,12 +692,7 @@ function keyNotes(b: Build): void {
     let owner = byName ?? note.owner;
     if (byName && byName !== note.owner && used.has(keyUnder(byName, note.kind, false))) owner = note.owner;
     let key = keyUnder(owner, note.kind, true);
-    if (used.has(key)) {
-      let n = 2;
-      while (used.has(`${key}#${n}`)) n++;
-      b.warnings.push(`duplicate entry key ${key}; later one kept as ${key}#${n}`);
-      key = `${key}#${n}`;
-    }
+    key = uniqueKey(key, used, b.warnings);
     used.add(key);
     b.byKey.delete(note.entry.key);
     note.entry.key = key;

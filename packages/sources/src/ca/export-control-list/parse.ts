@@ -3,6 +3,7 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
+import { uniqueKey } from "../../entry-keys.ts";
 import { runSteps } from "../../steps.ts";
 import {
   childElements,
@@ -87,10 +88,8 @@ interface Walk {
 }
 
 function push(walk: Walk, entry: Entry): Entry {
-  if (walk.seen.has(entry.key)) {
-    walk.warnings.push(`duplicate entry key ${entry.key}; later one kept as ${entry.key}#2`);
-    entry = { ...entry, key: `${entry.key}#2` };
-  }
+  const key = uniqueKey(entry.key, walk.seen, walk.warnings);
+  if (key !== entry.key) entry = { ...entry, key };
   walk.seen.add(entry.key);
   walk.entries.push(entry);
   return entry;

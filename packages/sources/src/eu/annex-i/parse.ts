@@ -1,6 +1,7 @@
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
+import { uniqueKey } from "../../entry-keys.ts";
 import { runSteps } from "../../steps.ts";
 import { firstLabel, type Label, placeLabel, successor } from "../../wassenaar-labels.ts";
 import { childElements, firstChild, type XmlElement } from "../../xml/parse-xml.ts";
@@ -283,12 +284,7 @@ function slug(text: string): string {
 }
 
 function add(b: Build, entry: Entry): Entry {
-  if (b.byKey.has(entry.key)) {
-    let n = 2;
-    while (b.byKey.has(`${entry.key}#${n}`)) n++;
-    b.warnings.push(`duplicate entry key ${entry.key}; later one kept as ${entry.key}#${n}`);
-    entry.key = `${entry.key}#${n}`;
-  }
+  entry.key = uniqueKey(entry.key, b.byKey, b.warnings);
   b.entries.push(entry);
   b.byKey.set(entry.key, entry);
   return entry;
@@ -555,12 +551,7 @@ function keyNotes(b: Build): void {
       unnumbered.set(base, n);
       key = n === 1 ? base : `${base}.p${n}`;
     }
-    if (used.has(key)) {
-      let n = 2;
-      while (used.has(`${key}#${n}`)) n++;
-      b.warnings.push(`duplicate entry key ${key}; later one kept as ${key}#${n}`);
-      key = `${key}#${n}`;
-    }
+    key = uniqueKey(key, used, b.warnings);
     used.add(key);
     b.byKey.delete(note.entry.key);
     note.entry.key = key;

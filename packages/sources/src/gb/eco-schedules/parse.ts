@@ -2,6 +2,7 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
+import { uniqueKey } from "../../entry-keys.ts";
 import { runSteps } from "../../steps.ts";
 import { childElements, type XmlElement } from "../../xml/parse-xml.ts";
 import {
@@ -89,9 +90,7 @@ interface Walk {
 }
 
 function open(walk: Walk, entry: Entry, marks: Mark[] = []): Pending {
-  let key = entry.key;
-  for (let n = 2; walk.byKey.has(key); n++) key = `${entry.key}#${n}`;
-  if (key !== entry.key) walk.warnings.push(`duplicate entry key ${entry.key}; the later one kept as ${key}`);
+  const key = uniqueKey(entry.key, walk.byKey, walk.warnings);
   const pending: Pending = { entry: { ...entry, key }, parts: [], marks };
   walk.pending.push(pending);
   walk.byKey.set(key, pending);

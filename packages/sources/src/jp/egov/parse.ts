@@ -3,6 +3,7 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { checkedIsoDate } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
+import { uniqueKey } from "../../entry-keys.ts";
 import { runSteps } from "../../steps.ts";
 import {
   childElements,
@@ -52,9 +53,7 @@ interface Walk {
 }
 
 function push(walk: Walk, entry: Entry): string {
-  let key = entry.key;
-  for (let n = 2; walk.seen.has(key); n++) key = `${entry.key}#${n}`;
-  if (key !== entry.key) walk.warnings.push(`duplicate entry key ${entry.key}; later one kept as ${key}`);
+  const key = uniqueKey(entry.key, walk.seen, walk.warnings);
   walk.seen.add(key);
   walk.entries.push({ ...entry, key, data: { language: walk.language, ...entry.data } });
   return key;

@@ -3,6 +3,7 @@ import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
+import { uniqueKey } from "../../entry-keys.ts";
 import { childElements, parseXml, textOf, type XmlElement, type XmlNode } from "../../xml/parse-xml.ts";
 import { isBzip2 } from "../lovdata/bzip2.ts";
 import { EXPORT_CONTROL_CITATION, LOVDATA_ORIGIN, lovdataRef, parseLovdataDate } from "../lovdata/parse.ts";
@@ -326,9 +327,7 @@ function open(
   heading: string | null,
   data: Record<string, unknown>,
 ): Pending {
-  let unique = key;
-  for (let n = 2; walk.byKey.has(unique); n++) unique = `${key}#${n}`;
-  if (unique !== key) walk.warnings.push(`duplicate entry key ${key}; the later one kept as ${unique}`);
+  const unique = uniqueKey(key, walk.byKey, walk.warnings);
   const entry: Entry = {
     key: unique,
     parentKey: scope.parentKey,
