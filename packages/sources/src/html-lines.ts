@@ -138,3 +138,27 @@ export function htmlText(nodes: AnyNode | readonly AnyNode[], options: HtmlLines
     .map((l) => l.text)
     .join("\n");
 }
+
+/**
+ * Page chrome that may stand inside the part of a page a source reads, as
+ * selectors: scripts and frames, navigation, forms, hidden parts, and
+ * breadcrumbs, share and print links. Sources remove it (with their own
+ * additions) before reading, so a change to any of it is not a change.
+ */
+export const CHROME_SELECTORS: readonly string[] = [
+  "script",
+  "style",
+  "noscript",
+  "template",
+  "nav",
+  "form",
+  "button",
+  "iframe",
+  "svg",
+  "[hidden]",
+  '[aria-hidden="true"]',
+  '[class*="breadcrumb"]',
+  '[class*="share"]',
+  '[class*="social"]',
+  '[class*="print"]',
+];

@@ -5,7 +5,7 @@ import { normalizeText } from "@regwatch/core/text";
 import { type CheerioAPI, load } from "cheerio";
 import { calendarDate, monthNumber } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
-import { type AnyNode, type ElementNode, htmlLines } from "../../html-lines.ts";
+import { type AnyNode, CHROME_SELECTORS, type ElementNode, htmlLines } from "../../html-lines.ts";
 
 export const PARSER_VERSION = "au.frl.dsgl/1";
 
@@ -15,23 +15,7 @@ export const PARSER_VERSION = "au.frl.dsgl/1";
  * TOC1…TOC9, whose page numbers move with every edit). Removed before reading,
  * so a change to any of them gives the same entries.
  */
-const CHROME_SELECTOR = [
-  "head",
-  "script",
-  "style",
-  "noscript",
-  "template",
-  "nav",
-  "header",
-  "footer",
-  "aside",
-  "form",
-  "button",
-  "iframe",
-  "svg",
-  "[hidden]",
-  '[aria-hidden="true"]',
-].join(", ");
+const CHROME_SELECTOR = [...CHROME_SELECTORS, "head", "header", "footer", "aside"].join(", ");
 const TOC_CLASS = /^toc\d*$/i;
 
 /**

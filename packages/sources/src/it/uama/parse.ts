@@ -5,7 +5,7 @@ import { normalizeText } from "@regwatch/core/text";
 import { type CheerioAPI, load } from "cheerio";
 import { calendarDate, monthNumber } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
-import { type AnyNode, type ElementNode, htmlLines } from "../../html-lines.ts";
+import { type AnyNode, CHROME_SELECTORS, type ElementNode, htmlLines } from "../../html-lines.ts";
 
 export const PARSER_VERSION = "it.uama.national-list/1";
 
@@ -22,27 +22,13 @@ export const CONTENT_SELECTOR = "main";
  * so a change to any of them leaves the entries as they were.
  */
 export const CHROME_SELECTOR = [
-  "script",
-  "style",
-  "noscript",
-  "template",
-  "nav",
+  ...CHROME_SELECTORS,
   "aside",
-  "form",
-  "button",
-  "iframe",
-  "svg",
-  "[hidden]",
-  '[aria-hidden="true"]',
-  '[class*="breadcrumb"]',
-  '[class*="share"]',
-  '[class*="social"]',
   '[class*="cookie"]',
   '[id*="cookie"]',
   '[class*="aggiornamento"]',
   '[class*="last-update"]',
   '[class*="updated"]',
-  '[class*="print"]',
 ].join(", ");
 
 /** The decree's PDF and other files the page links, kept in the snapshot's meta. */

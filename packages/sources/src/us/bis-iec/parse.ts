@@ -6,6 +6,7 @@ import { normalizeText } from "@regwatch/core/text";
 import { type Cheerio, type CheerioAPI, load } from "cheerio";
 import { calendarDate, MONTHS, monthNumber } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
+import { CHROME_SELECTORS } from "../../html-lines.ts";
 
 export const PARSER_VERSION = "us.bis.iec/1";
 
@@ -15,21 +16,7 @@ export const PARSER_VERSION = "us.bis.iec/1";
  * Removed before the table is read, so a change to any of them is not a change.
  */
 const CHROME = [
-  "script",
-  "style",
-  "noscript",
-  "template",
-  "nav",
-  "form",
-  "button",
-  "iframe",
-  "svg",
-  "[hidden]",
-  '[aria-hidden="true"]',
-  '[class*="breadcrumb"]',
-  '[class*="share"]',
-  '[class*="social"]',
-  '[class*="print"]',
+  ...CHROME_SELECTORS,
   '[class*="feedback"]',
   '[class*="last-modified"]',
   '[class*="updated"]',
