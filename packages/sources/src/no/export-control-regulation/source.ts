@@ -1,10 +1,11 @@
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { HttpResponse } from "@regwatch/core/http";
 import { sha256Hex } from "@regwatch/core/text";
-import { defineSource, type SourceContext } from "../../define-source.ts";
+import { defineSource } from "../../define-source.ts";
 import { runStepsAsync } from "../../steps.ts";
-import { type PublicDataFile, parsePublicDataList } from "../lovdata/public-data.ts";
-import { publicDataFileUrl, publicDataListUrl } from "../lovdata/source.ts";
+import type { PublicDataFile } from "../lovdata/public-data.ts";
+// The same probe as no.lovdata.export-control, with this source's own validators: neither's run hides a change from the other.
+import { publicDataFileUrl, readList } from "../lovdata/source.ts";
 import { CURRENT_REGULATIONS_ARCHIVE, regulationFromArchiveSteps } from "./archive.ts";
 import {
   citationsByDate,
@@ -54,26 +55,6 @@ export function readState(state: Record<string, unknown>): RegulationState {
           ...(str(archive?.etag) ? { etag: str(archive?.etag)! } : {}),
         }
       : null,
-  };
-}
-
-/**
- * Lovdata's public-data list, with this source's own validators: null on 304.
- * The same probe and reader as no.lovdata.export-control; each source keeps
- * its own validators, so neither's run hides a change from the other.
- */
-async function readList(ctx: SourceContext, validators: RegulationState["list"]) {
-  const headers: Record<string, string> = { accept: "application/json" };
-  if (validators.etag) headers["if-none-match"] = validators.etag;
-  if (validators.lastModified) headers["if-modified-since"] = validators.lastModified;
-  const response = await ctx.http.get(publicDataListUrl(), { conditional: false, headers });
-  if (response.notModified) return null;
-  return {
-    files: parsePublicDataList(response.body),
-    validators: {
-      etag: response.headers.etag ?? null,
-      lastModified: response.headers["last-modified"] ?? null,
-    },
   };
 }
 

@@ -139,7 +139,10 @@ const moved = (file: PublicDataFile, cursor: ArchiveCursor | undefined) =>
  * remembers them for archived artifacts, which the list never is): null on
  * 304, when nothing Lovdata publishes has moved.
  */
-async function readList(ctx: SourceContext, validators: LovdataState["list"] | null) {
+export async function readList(
+  ctx: SourceContext,
+  validators: { etag: string | null; lastModified: string | null } | null,
+) {
   const headers: Record<string, string> = { accept: "application/json" };
   if (validators?.etag) headers["if-none-match"] = validators.etag;
   if (validators?.lastModified) headers["if-modified-since"] = validators.lastModified;
