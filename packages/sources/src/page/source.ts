@@ -26,6 +26,7 @@ import {
   type SourceContext,
   type SourceDefinition,
 } from "../define-source.ts";
+import { responseOfPage } from "../html-page.ts";
 import { alignBlocks } from "./align.ts";
 import {
   type DocumentLink,
@@ -210,21 +211,6 @@ function readState(state: Record<string, unknown>, log: Logger, id: string): Pag
     parserVersion: (state.parserVersion as string | undefined) ?? null,
     contentKey: (state.contentKey as string | undefined) ?? null,
     documents: (documents as Record<string, KnownDocument> | undefined) ?? {},
-  };
-}
-
-/** A rendered page as the response the pipeline archives: the browser's serialization, UTF-8. */
-function responseOfPage(page: BrowserPage, url: string): HttpResponse {
-  const body = new TextEncoder().encode(page.html);
-  return {
-    url,
-    status: 200,
-    notModified: false,
-    contentType: "text/html; charset=utf-8",
-    headers: {},
-    body,
-    sha256: sha256Hex(body),
-    fetchedAt: page.fetchedAt,
   };
 }
 

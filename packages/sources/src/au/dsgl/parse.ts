@@ -1,4 +1,3 @@
-import { decodeText } from "@regwatch/core/encoding";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
@@ -6,6 +5,7 @@ import { type CheerioAPI, load } from "cheerio";
 import { calendarDate, monthNumber } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
 import { type AnyNode, CHROME_SELECTORS, type ElementNode, htmlLines } from "../../html-lines.ts";
+import { wholeHtml } from "../../html-page.ts";
 
 export const PARSER_VERSION = "au.frl.dsgl/1";
 
@@ -566,9 +566,7 @@ function fromAddress(
  */
 export function parseDsgl(input: ParseInput): DsglSnapshot {
   const where = input.url ?? "DSGL document";
-  const { text } = decodeText(input.body, input.contentType ?? "text/html; charset=utf-8");
-  if (!/<\/html\s*>(?:\s|<!--[\s\S]*?-->)*$/i.test(text.slice(-1024)))
-    throw new SourceShapeChangedError(`${where}: the document ends before </html> (truncated?)`);
+  const text = wholeHtml(input, where);
   const $ = load(text);
   const frame = $("iframe#epubFrame, iframe[src*='/text/']").first().attr("src");
   const title = normalizeText($("head > title").first().text());

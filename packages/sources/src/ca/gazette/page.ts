@@ -2,13 +2,13 @@
 // site's own error pages told apart from content, the text of `<main>` as
 // lines, and dates as the Gazette writes them ("May 31, 2024").
 
-import { decodeText } from "@regwatch/core/encoding";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import { normalizeText } from "@regwatch/core/text";
 import { type Cheerio, type CheerioAPI, load } from "cheerio";
 import { calendarDate, MONTHS, monthNumber } from "../../dates.ts";
 import type { ParseInput } from "../../define-source.ts";
 import { type AnyNode, htmlLines } from "../../html-lines.ts";
+import { wholeHtml } from "../../html-page.ts";
 
 /**
  * Why a body is not a Gazette page of content, or null: the Canada.ca error
@@ -54,9 +54,7 @@ export interface ReadPage {
  */
 export function readPage(input: ParseInput, what: string): ReadPage {
   const where = input.url ?? what;
-  const { text } = decodeText(input.body, input.contentType ?? "text/html; charset=utf-8");
-  if (!/<\/html\s*>(?:\s|<!--[\s\S]*?-->)*$/i.test(text.slice(-1024)))
-    throw new SourceShapeChangedError(`${where}: the page ends before </html> (truncated?)`);
+  const text = wholeHtml(input, where);
   const problem = problemPage(text);
   if (problem)
     throw new SourceShapeChangedError(`${where}: the Canada Gazette answered ${problem}, not ${what}`);

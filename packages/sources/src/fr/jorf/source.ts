@@ -1,5 +1,5 @@
 import { SourceUnavailableError } from "@regwatch/core/errors";
-import type { BrowserClient, BrowserPage, HttpResponse } from "@regwatch/core/http";
+import type { BrowserClient, BrowserPage } from "@regwatch/core/http";
 import { sha256Hex } from "@regwatch/core/text";
 import {
   defineSource,
@@ -8,6 +8,7 @@ import {
   type FetchResult,
   type SourceContext,
 } from "../../define-source.ts";
+import { responseOfPage } from "../../html-page.ts";
 import { LEGIFRANCE_ORIGIN } from "./jorf-text.ts";
 import { KNOWN_TEXTS, PARSER_VERSION, parseJorf, titleAmendsKnown } from "./parse.ts";
 import {
@@ -58,21 +59,6 @@ export function readState(state: Record<string, unknown>): JorfState {
 const isStored = (texts: JorfState["texts"], ref: { cid: string | null; nor: string | null }) =>
   (ref.nor !== null && ref.nor in texts) ||
   (ref.cid !== null && Object.values(texts).some((t) => t.cid === ref.cid));
-
-/** A rendered page as the response the pipeline archives: the browser's serialization, UTF-8. */
-export function responseOfPage(page: BrowserPage): HttpResponse {
-  const body = new TextEncoder().encode(page.html);
-  return {
-    url: page.url,
-    status: 200,
-    notModified: false,
-    contentType: "text/html; charset=utf-8",
-    headers: {},
-    body,
-    sha256: sha256Hex(body),
-    fetchedAt: page.fetchedAt,
-  };
-}
 
 /**
  * A page through the browser, waiting for the text's title. A page that never

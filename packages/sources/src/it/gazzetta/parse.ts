@@ -1,11 +1,11 @@
 import { findCountries } from "@regwatch/core/countries";
-import { decodeText } from "@regwatch/core/encoding";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { DocumentsSnapshot, RegDocument } from "@regwatch/core/schemas";
 import { technologiesForText } from "@regwatch/core/taxonomy";
 import { normalizeText } from "@regwatch/core/text";
 import { type CheerioAPI, load } from "cheerio";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
+import { wholeHtml } from "../../html-page.ts";
 import { parseItalianDate } from "../uama/parse.ts";
 
 export const PARSER_VERSION = "it.gazzetta.export-control/1";
@@ -117,10 +117,7 @@ export function problemPage(html: string): string | null {
 
 function readHtml(input: ParseInput, what: string): { $: CheerioAPI; html: string; where: string } {
   const where = input.url ?? what;
-  const { text } = decodeText(input.body, input.contentType ?? "text/html; charset=utf-8");
-  // A page cut short has lost its end: refused, never read as a shorter page.
-  if (!/<\/html\s*>(?:\s|<!--[\s\S]*?-->)*$/i.test(text.slice(-1024)))
-    throw new SourceShapeChangedError(`${where}: the page ends before </html> (truncated?)`);
+  const text = wholeHtml(input, where);
   const problem = problemPage(text);
   if (problem)
     throw new SourceShapeChangedError(`${where}: Gazzetta Ufficiale answered ${problem}, not ${what}`);

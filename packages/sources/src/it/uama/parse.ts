@@ -1,4 +1,3 @@
-import { decodeText } from "@regwatch/core/encoding";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
@@ -6,6 +5,7 @@ import { type CheerioAPI, load } from "cheerio";
 import { calendarDate, monthNumber } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
 import { type AnyNode, CHROME_SELECTORS, type ElementNode, htmlLines } from "../../html-lines.ts";
+import { wholeHtml } from "../../html-page.ts";
 
 export const PARSER_VERSION = "it.uama.national-list/1";
 
@@ -292,10 +292,7 @@ function decreesOf(text: string): UamaDecree[] {
  */
 export function parseUamaPage(input: ParseInput): ParsedSnapshot<ListSnapshot, UamaMeta> {
   const where = input.url ?? "UAMA page";
-  const { text } = decodeText(input.body, input.contentType ?? "text/html; charset=utf-8");
-  // Page caches append a comment after </html> ("<!-- Page generated in 0.5 s -->"): allowed.
-  if (!/<\/html\s*>(?:\s|<!--[\s\S]*?-->)*$/i.test(text.slice(-1024)))
-    throw new SourceShapeChangedError(`${where}: the page ends before </html> (truncated?)`);
+  const text = wholeHtml(input, where);
   const $ = load(text);
   const regions = $(CONTENT_SELECTOR);
   if (regions.length !== 1)

@@ -1,5 +1,4 @@
 import { COUNTRIES, findCountries } from "@regwatch/core/countries";
-import { decodeText } from "@regwatch/core/encoding";
 import { SourceShapeChangedError } from "@regwatch/core/errors";
 import type { Entry, ListSnapshot } from "@regwatch/core/schemas";
 import { normalizeText } from "@regwatch/core/text";
@@ -7,6 +6,7 @@ import { type Cheerio, type CheerioAPI, load } from "cheerio";
 import { calendarDate, MONTHS, monthNumber } from "../../dates.ts";
 import type { ParsedSnapshot, ParseInput } from "../../define-source.ts";
 import { CHROME_SELECTORS } from "../../html-lines.ts";
+import { wholeHtml } from "../../html-page.ts";
 
 export const PARSER_VERSION = "us.bis.iec/1";
 
@@ -244,9 +244,7 @@ function readRegion(input: ParseInput): Region {
     throw new SourceShapeChangedError(
       `${where}: the IEC eligibility document is a ${format}; reading its table into rows is not done (the file is archived as fetched)`,
     );
-  const { text } = decodeText(input.body, input.contentType ?? "text/html; charset=utf-8");
-  if (!/<\/html\s*>(?:\s|<!--[\s\S]*?-->)*$/i.test(text.slice(-1024)))
-    throw new SourceShapeChangedError(`${where}: the page ends before </html> (truncated?)`);
+  const text = wholeHtml(input, where);
   const problem = problemPage(text);
   if (problem)
     throw new SourceShapeChangedError(`${where}: BIS answered ${problem}, not the IEC eligibility page`);
