@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { SourceShapeChangedError, SourceUnavailableError } from "@regwatch/core/errors";
 import { type Entry, listSnapshotSchema } from "@regwatch/core/schemas";
 import { listTagger } from "@regwatch/core/taxonomy";
@@ -22,17 +20,9 @@ import {
 import { createPacer } from "../src/au/dsgl/pacer.ts";
 import { parseEnglishDate } from "../src/au/dsgl/parse.ts";
 import { createAuFrlDsgl, auFrlDsgl as source } from "../src/au/dsgl/source.ts";
+import { fixtureFiles } from "./fixture-files.ts";
 
-const fixture = (name: string) => readFileSync(join(import.meta.dirname, "../src/au/dsgl/fixtures", name));
-const edited = (name: string, ...pairs: [string | RegExp, string][]) => {
-  let text = fixture(name).toString("utf8");
-  for (const [from, to] of pairs) {
-    if (typeof from === "string" ? !text.includes(from) : !from.test(text))
-      throw new Error(`fixture ${name} has no ${from}`);
-    text = typeof from === "string" ? text.replaceAll(from, to) : text.replace(from, to);
-  }
-  return Buffer.from(text);
-};
+const { fixture, edited } = fixtureFiles("au/dsgl");
 
 const V2021 = { titleId: "F2021L00000", start: "2021-09-01", retrospectiveStart: "2021-09-01" };
 const V2024 = { titleId: "F2024L01024", start: "2024-09-01", retrospectiveStart: "2024-09-01" };

@@ -18,17 +18,9 @@ import {
 import { parseEnglishDate } from "../src/ca/gazette/page.ts";
 import { readRegulationPage } from "../src/ca/gazette/parse.ts";
 import { caGazettePartII as source } from "../src/ca/gazette/source.ts";
+import { fixtureFiles } from "./fixture-files.ts";
 
-const fixture = (name: string) => readFileSync(join(import.meta.dirname, "../src/ca/gazette/fixtures", name));
-const edited = (name: string, ...pairs: [string | RegExp, string][]) => {
-  let text = fixture(name).toString("utf8");
-  for (const [from, to] of pairs) {
-    if (typeof from === "string" ? !text.includes(from) : !from.test(text))
-      throw new Error(`fixture ${name} has no ${from}`);
-    text = typeof from === "string" ? text.replaceAll(from, to) : text.replace(from, to);
-  }
-  return Buffer.from(text);
-};
+const { fixture, edited } = fixtureFiles("ca/gazette");
 
 const RSS = "rss-p2-eng.xml";
 const INDEX = "p2-2024-06-19-index-eng.html";

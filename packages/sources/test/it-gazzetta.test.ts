@@ -19,23 +19,14 @@ import {
 } from "../src/it/gazzetta/parse.ts";
 import { itGazzettaExportControl as source } from "../src/it/gazzetta/source.ts";
 import { itUamaNationalList, UAMA_LIST_URL } from "../src/it/uama/source.ts";
+import { fixtureFiles } from "./fixture-files.ts";
 
-const fixture = (name: string) =>
-  readFileSync(join(import.meta.dirname, "../src/it/gazzetta/fixtures", name));
+const { fixture, edited } = fixtureFiles("it/gazzetta");
 const LIST = "gu-30giorni-serie-generale.html";
 const SUMMARY = "gu-sommario-sg-2024-07-17-n166.html";
 const NOTICE = "gu-atto-24A03812-comunicato-maeci-elenco-nazionale.html";
 const UNRELATED = "gu-atto-24A03811-comunicato-maeci-accordo.html";
 const ERROR = "gu-pagina-errore.html";
-const edited = (name: string, ...pairs: [string | RegExp, string][]) => {
-  let text = fixture(name).toString("utf8");
-  for (const [from, to] of pairs) {
-    if (typeof from === "string" ? !text.includes(from) : !from.test(text))
-      throw new Error(`fixture ${name} has no ${from}`);
-    text = typeof from === "string" ? text.replaceAll(from, to) : text.replace(from, to);
-  }
-  return Buffer.from(text);
-};
 const ISSUE_166 = { date: "2024-07-17", number: "166" };
 const NOTICE_URL = actHtmlUrl("2024-07-17", "24A03812");
 const actOf = (body: Uint8Array, url = NOTICE_URL) =>

@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { SourceShapeChangedError, SourceUnavailableError } from "@regwatch/core/errors";
 import type { HttpClient, HttpResponse } from "@regwatch/core/http";
 import { documentsSnapshotSchema } from "@regwatch/core/schemas";
@@ -20,24 +18,15 @@ import {
   itNormattivaExportControl as source,
   UPDATED_SEARCH_URL,
 } from "../src/it/normattiva/source.ts";
+import { fixtureFiles } from "./fixture-files.ts";
 
-const fixture = (name: string) =>
-  readFileSync(join(import.meta.dirname, "../src/it/normattiva/fixtures", name));
+const { fixture, edited } = fixtureFiles("it/normattiva");
 const AMENDING = "akn-dlgs-2025-901-amends-221-2017.xml";
 const CONSOLIDATED = "akn-dlgs-2017-221-vigente-abridged.xml";
 const SEARCH = "search-avanzata-emanazione-2025-06-18.json";
 const UPDATED = "search-aggiornati-221-2017-updated.json";
 const URN_221 = "urn:nir:stato:decreto.legislativo:2017-12-15;221";
 const URN_901 = "urn:nir:stato:decreto.legislativo:2025-06-18;901";
-const edited = (name: string, ...pairs: [string | RegExp, string][]) => {
-  let text = fixture(name).toString("utf8");
-  for (const [from, to] of pairs) {
-    if (typeof from === "string" ? !text.includes(from) : !from.test(text))
-      throw new Error(`fixture ${name} has no ${from}`);
-    text = typeof from === "string" ? text.replaceAll(from, to) : text.replace(from, to);
-  }
-  return Buffer.from(text);
-};
 const documentsOf = (body: Uint8Array) => {
   const snapshot = source.parse({ body });
   if (snapshot.kind !== "documents") throw new Error("expected documents");

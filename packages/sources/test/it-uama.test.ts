@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { SourceShapeChangedError, SourceUnavailableError } from "@regwatch/core/errors";
 import { type Entry, listSnapshotSchema } from "@regwatch/core/schemas";
 import { listTagger, technologiesForText } from "@regwatch/core/taxonomy";
@@ -9,22 +7,14 @@ import { silentLog, testHttpClient } from "../../../test/support/test-http.ts";
 import { listPageVerdict, sectionLinks } from "../src/it/uama/discover.ts";
 import { parseItalianDate } from "../src/it/uama/parse.ts";
 import { itUamaNationalList as source, UAMA_LIST_URL, UAMA_SECTION_URL } from "../src/it/uama/source.ts";
+import { fixtureFiles } from "./fixture-files.ts";
 
-const fixture = (name: string) => readFileSync(join(import.meta.dirname, "../src/it/uama/fixtures", name));
+const { fixture, edited } = fixtureFiles("it/uama");
 const V1 = "uama-elenco-nazionale-2024-08-01.html";
 const CHROME = "uama-elenco-nazionale-2024-08-01-chrome-only.html";
 const V2 = "uama-elenco-nazionale-2025-03-28.html";
 const HOME_PAGE = "uama-sezione-home.html";
 const NORMATIVA_PAGE = "uama-sezione-normativa.html";
-const edited = (name: string, ...pairs: [string | RegExp, string][]) => {
-  let text = fixture(name).toString("utf8");
-  for (const [from, to] of pairs) {
-    if (typeof from === "string" ? !text.includes(from) : !from.test(text))
-      throw new Error(`fixture ${name} has no ${from}`);
-    text = typeof from === "string" ? text.replaceAll(from, to) : text.replace(from, to);
-  }
-  return Buffer.from(text);
-};
 const listOf = (body: Uint8Array, url = UAMA_LIST_URL) => {
   const snapshot = source.parse({ body, url, contentType: "text/html; charset=UTF-8" });
   if (snapshot.kind !== "list") throw new Error("expected a list");

@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { SourceShapeChangedError, SourceUnavailableError } from "@regwatch/core/errors";
 import { listSnapshotSchema } from "@regwatch/core/schemas";
 import { listTagger, technologiesForKey } from "@regwatch/core/taxonomy";
@@ -12,17 +10,9 @@ import { startSourceServer } from "../../../test/support/source-server.ts";
 import { silentLog, testHttpClient } from "../../../test/support/test-http.ts";
 import { destinationCode, iecPageVerdict, itemsOf, parseUsDate } from "../src/us/bis-iec/parse.ts";
 import { IEC_URL, usBisIec as source } from "../src/us/bis-iec/source.ts";
+import { fixtureFiles } from "./fixture-files.ts";
 
-const fixture = (name: string) => readFileSync(join(import.meta.dirname, "../src/us/bis-iec/fixtures", name));
-const edited = (name: string, ...pairs: [string | RegExp, string][]) => {
-  let text = fixture(name).toString("utf8");
-  for (const [from, to] of pairs) {
-    if (typeof from === "string" ? !text.includes(from) : !from.test(text))
-      throw new Error(`fixture ${name} has no ${from}`);
-    text = typeof from === "string" ? text.replaceAll(from, to) : text.replace(from, to);
-  }
-  return Buffer.from(text);
-};
+const { fixture, edited } = fixtureFiles("us/bis-iec");
 const V1 = "iec-2024-09-17.html";
 const CHROME = "iec-2024-09-17-chrome-only.html";
 const V2 = "iec-2025-01-15.html";
